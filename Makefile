@@ -1,0 +1,63 @@
+# E-Key Assistant: `make run` to chat, `make test` to check everything. Both set up from scratch.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# A Python 3.10, found the way a user's machine has one: PYTHON=..., python3.10 on PATH, pyenv.
+PYTHON ?= $(shell for c in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+	[ -x "$$(command -v $$c 2>/dev/null)" ] && "$$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null && { command -v $$c; break; }; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+KB := var/knowledge.db
+MODEL := rasa_project/models/ekey.tar.gz
+KNOWLEDGE_FILES := $(shell find knowledge -name '*.yaml' -o -name '*.py' | grep -v __pycache__)
+TRAINING_FILES := $(shell find rasa_project/data rasa_project/components -type f -not -path '*__pycache__*') \
+	rasa_project/config.yml rasa_project/domain.yml
+
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: help setup kb train run test lint bench clean
+
+help:
+	@echo "make run    set up, build the knowledge base, train if needed, start the assistant"
+	@echo "make test   set up and run every test"
+	@echo "make train  retrain the model now;  make lint;  make bench;  make clean"
+
+$(INSTALLED): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then echo "Python 3.10 not found: install it, or run make PYTHON=/path/to/python3.10" >&2; exit 1; fi
+	@echo "using $(PYTHON)"
+	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(INSTALLED)
+
+$(KB): $(INSTALLED) $(KNOWLEDGE_FILES)
+	$(PY) -m knowledge build
+
+kb: $(KB)
+
+$(MODEL): $(KB) $(TRAINING_FILES)
+	$(VENV)/bin/rasa train --config rasa_project/config.yml --domain rasa_project/domain.yml \
+		--data rasa_project/data --out rasa_project/models --fixed-model-name ekey --force
+	touch $@
+
+train:
+	rm -f $(MODEL)
+	$(MAKE) $(MODEL)
+
+run: $(MODEL)
+	$(PY) -m connectors.serve
+
+test: $(MODEL)
+	$(PY) -m pytest
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+
+bench: $(MODEL)
+	$(PY) -m tests.bench
+
+clean:
+	rm -rf var rasa_project/models .pytest_cache

@@ -1,0 +1,78 @@
+"""Greetings, help, hand-off and the fallback: the assistant's own words, never key facts.
+
+The fallback deliberately lists no materials: a question we did not understand must not
+send anyone off with the wrong papers. It names what we can help with and the hotline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.language import reply_language
+from actions.render import Reply
+from knowledge.query import KnowledgeBase, shared_kb
+from knowledge.text import Lang, localise
+
+HOTLINE_CONTACT = "licence_hotline"
+
+
+def _lg(lang: Lang) -> str:
+    return "en" if lang == "en" else "zh"
+
+
+def handoff_button(kb: KnowledgeBase, lang: Lang) -> dict[str, str]:
+    return {"title": kb.phrase("btn_handoff", _lg(lang)), "payload": "/human_handoff"}
+
+
+def hotline_text(kb: KnowledgeBase, lang: Lang) -> str:
+    line = kb.contact_line(HOTLINE_CONTACT, _lg(lang))
+    return kb.phrase("fallback_hotline", _lg(lang), hotline=line.text)
+
+
+def fallback_reply(kb: KnowledgeBase, lang: Lang) -> Reply:
+    text = kb.phrase("fallback", _lg(lang)) + "\n\n" + hotline_text(kb, lang)
+    return Reply(text, [handoff_button(kb, lang)])
+
+
+def send(dispatcher: CollectingDispatcher, reply: Reply, lang: Lang) -> None:
+    buttons = [{**b, "title": localise(b["title"], lang)} for b in reply.buttons]
+    dispatcher.utter_message(text=localise(reply.text, lang), buttons=buttons or None)
+
+
+class ActionFallback(Action):
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        lang = reply_language(tracker)
+        send(dispatcher, fallback_reply(shared_kb(), lang), lang)
+        return [SlotSet("lang", lang)]
+
+
+class ActionChitchat(Action):
+    def name(self) -> str:
+        return "action_chitchat"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        kb, lang = shared_kb(), reply_language(tracker)
+        lg = _lg(lang)
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or "help"
+        if intent == "human_handoff":
+            lines = [kb.contact_line(HOTLINE_CONTACT, lg).text]
+            reply = Reply(kb.phrase("handoff", lg) + "\n• " + "\n• ".join(lines))
+        elif intent == "help":
+            reply = Reply(kb.phrase("help", lg) + "\n" + kb.phrase("help_examples", lg))
+        elif intent in {"greet", "goodbye", "thanks", "bot_challenge"}:
+            reply = Reply(kb.phrase(intent, lg))
+            if intent == "bot_challenge":
+                reply.buttons.append(handoff_button(kb, lang))
+        else:
+            reply = fallback_reply(kb, lang)
+        send(dispatcher, reply, lang)
+        return [SlotSet("lang", lang)]

@@ -1,0 +1,25 @@
+"""Where the databases live: SQLite under var/ by default, any SQLAlchemy URL via env."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(__file__).resolve().parent / "data"
+VAR_DIR = Path(os.environ.get("EKEY_VAR_DIR", PROJECT_ROOT / "var"))
+
+
+def knowledge_url() -> str:
+    """DATABASE_URL when set (PostgreSQL in production), else the embedded SQLite file."""
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'knowledge.db'}"
+
+
+def make_engine(url: str | None = None) -> Engine:
+    url = url or knowledge_url()
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return create_engine(url, future=True, pool_pre_ping=True)

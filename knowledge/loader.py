@@ -1,0 +1,321 @@
+"""Validate the knowledge YAML files and build the database from them.
+
+Run ``python -m knowledge build`` (or ``check``). Bad data is refused with every problem
+listed as ``file: entry 'id': what is wrong`` so the author can fix the file, never the code.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from knowledge import models as m
+from knowledge.db import DATA_DIR, knowledge_url, make_engine
+from knowledge.text import normalise
+
+BILINGUAL_KEYS = {"zh", "en"}
+CHANNEL_WORDS = {"online", "on_site", "courier"}
+ITEM_SECTIONS = {"steps": "step", "notes": "note", "collect": "collect"}
+
+
+class KnowledgeError(ValueError):
+    """The data files are not fit to build from; the message lists every problem."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("knowledge data rejected:\n  " + "\n  ".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Dataset:
+    """Every record of the data files, by kind, with the file each came from."""
+
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    origin: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def ids(self, kind: str) -> set[str]:
+        return {str(r["id"]) for r in self.records.get(kind, [])}
+
+
+FILES: dict[str, str] = {
+    "sources": "sources.yaml",
+    "key_types": "key_types.yaml",
+    "kinds": "kinds.yaml",
+    "channels": "channels.yaml",
+    "regions": "regions.yaml",
+    "materials": "materials.yaml",
+    "contacts": "contacts.yaml",
+    "passwords": "passwords.yaml",
+    "topics": "topics.yaml",
+    "conflicts": "conflicts.yaml",
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "sources": ("file", "title", "authority"),
+    "key_types": ("name", "short", "source"),
+    "kinds": ("name", "source"),
+    "channels": ("name", "source"),
+    "regions": ("name", "source"),
+    "materials": ("name", "source"),
+    "contacts": ("label", "value", "source"),
+    "passwords": ("system", "password", "source"),
+    "topics": ("name", "text", "source"),
+    "conflicts": ("topic", "applies_to", "values"),
+    "procedures": ("kind", "name", "source", "materials"),
+    "office_groups": ("name", "source"),
+    "hours": ("weekday_periods", "text", "source"),
+    "offices": ("group", "name", "source"),
+}
+
+
+def read_dataset(data_dir: Path = DATA_DIR) -> Dataset:
+    """Read every data file; a file that is not valid YAML is reported, not raised raw."""
+    ds = Dataset()
+    problems: list[str] = []
+
+    def add(kind: str, fname: str, rows: Any) -> None:
+        if not isinstance(rows, list):
+            problems.append(f"{fname}: expected a list of records for {kind}")
+            return
+        for row in rows:
+            if not isinstance(row, dict) or "id" not in row:
+                problems.append(f"{fname}: a {kind} record has no id: {str(row)[:60]}")
+                continue
+            row["id"] = str(row["id"])
+            ds.records.setdefault(kind, []).append(row)
+            if (kind, row["id"]) in ds.origin:
+                problems.append(f"{fname}: entry '{row['id']}': duplicate {kind} id "
+                                f"(also in {ds.origin[(kind, row['id'])]})")
+            ds.origin.setdefault((kind, row["id"]), fname)
+
+    def load(path: Path) -> Any:
+        try:
+            return yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            problems.append(f"{path.relative_to(data_dir)}: cannot read: {exc}")
+            return None
+
+    for kind, fname in FILES.items():
+        path = data_dir / fname
+        if not path.exists():
+            problems.append(f"{fname}: missing file")
+            continue
+        add(kind, fname, load(path))
+    for path in sorted((data_dir / "procedures").glob("*.yaml")):
+        add("procedures", f"procedures/{path.name}", load(path))
+    offices = load(data_dir / "offices.yaml") if (data_dir / "offices.yaml").exists() else None
+    if not isinstance(offices, dict):
+        problems.append("offices.yaml: expected a mapping with groups, hours and offices")
+    else:
+        for kind, key in (("office_groups", "groups"), ("hours", "hours"), ("offices", "offices")):
+            add(kind, "offices.yaml", offices.get(key))
+    phrases = load(data_dir / "phrases.yaml") if (data_dir / "phrases.yaml").exists() else None
+    if not isinstance(phrases, dict):
+        problems.append("phrases.yaml: expected a mapping of phrase id to {zh, en}")
+    else:
+        add("phrases", "phrases.yaml", [{"id": k, "text": v} for k, v in phrases.items()])
+    if problems:
+        raise KnowledgeError(problems)
+    return ds
+
+
+def _walk(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    yield path, value
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            yield from _walk(sub, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for i, sub in enumerate(value):
+            yield from _walk(sub, f"{path}[{i}]")
+
+
+def validate(ds: Dataset) -> None:
+    """Raise KnowledgeError listing every problem; return quietly when the data is sound."""
+    problems: list[str] = []
+    source_ids = ds.ids("sources")
+
+    def bad(kind: str, rid: str, what: str) -> None:
+        problems.append(f"{ds.origin[(kind, rid)]}: entry '{rid}': {what}")
+
+    def refs(kind: str, rid: str, what: str, ids: Iterable[Any], known: set[str]) -> None:
+        for ref in ids or []:
+            if str(ref) not in known:
+                bad(kind, rid, f"unknown {what} '{ref}'")
+
+    for kind, rows in ds.records.items():
+        for row in rows:
+            rid = row["id"]
+            for fname in REQUIRED.get(kind, ()):
+                if row.get(fname) in (None, "", [], {}):
+                    bad(kind, rid, f"missing {fname}")
+            for path, value in _walk(row):
+                if isinstance(value, dict) and value and set(value) <= BILINGUAL_KEYS:
+                    if all(isinstance(v, list) for v in value.values()):
+                        continue  # aliases: per-language lists, may be empty
+                    for lang in sorted(BILINGUAL_KEYS):
+                        text = value.get(lang)
+                        if not isinstance(text, str) or not text.strip():
+                            bad(kind, rid, f"missing {lang} translation at {path}")
+                if path.endswith("source") and kind != "sources":
+                    src = str(value).split(" ", 1)[0]
+                    if src not in source_ids:
+                        bad(kind, rid, f"unknown source '{value}' at {path}")
+
+    ids = {k: ds.ids(k) for k in list(ds.records) + ["procedures"]}
+    for p in ds.records.get("procedures", []):
+        rid = p["id"]
+        if p.get("key_type") is not None:
+            refs("procedures", rid, "key type", [p["key_type"]], ids["key_types"])
+        refs("procedures", rid, "kind", [p.get("kind")], ids["kinds"])
+        if p.get("variant") is not None:
+            refs("procedures", rid, "variant", [p["variant"]], ids["channels"])
+        if p.get("region") is not None:
+            refs("procedures", rid, "region", [p["region"]], ids["regions"])
+        refs("procedures", rid, "material",
+             [x.get("material") for x in p.get("materials") or []], ids["materials"])
+        refs("procedures", rid, "channel", p.get("channels"), CHANNEL_WORDS)
+        refs("procedures", rid, "office group", p.get("offices"), ids["office_groups"])
+        refs("procedures", rid, "password", p.get("passwords"), ids["passwords"])
+        refs("procedures", rid, "contact", p.get("contacts"), ids["contacts"])
+        for t in p.get("times") or []:
+            if t.get("working_days") is not None and not isinstance(t["working_days"], int):
+                bad("procedures", rid, f"working_days must be an integer: {t['working_days']!r}")
+    for o in ds.records.get("offices", []):
+        refs("offices", o["id"], "office group", [o.get("group")], ids["office_groups"])
+        if o.get("hours") is not None:
+            refs("offices", o["id"], "hours", [o["hours"]], ids["hours"])
+        if o.get("region") is not None:
+            refs("offices", o["id"], "region", [o["region"]], ids["regions"])
+    for c in ds.records.get("conflicts", []):
+        refs("conflicts", c["id"], "procedure", c.get("applies_to"), ids["procedures"])
+        if len(c.get("values") or []) < 2:
+            bad("conflicts", c["id"], "a conflict needs at least two values")
+    if problems:
+        raise KnowledgeError(problems)
+
+
+def _terms(ds: Dataset) -> Iterator[m.Term]:
+    """Aliases and names of every record users can point at, in matching form."""
+    entity_of = {"key_types": "key_type", "kinds": "kind", "channels": "channel",
+                 "regions": "region", "procedures": "procedure", "office_groups": "office_group",
+                 "passwords": "password", "topics": "topic"}
+    seen: set[tuple[str, str, str]] = set()
+    for kind, entity in entity_of.items():
+        for row in ds.records.get(kind, []):
+            names = row.get("name") or row.get("system") or {}
+            aliases = row.get("aliases") or {}
+            for lang in ("zh", "en"):
+                words = list(aliases.get(lang) or [])
+                if isinstance(names.get(lang), str):
+                    words.append(names[lang])
+                for word in words:
+                    term = normalise(str(word)).strip()
+                    if term and (term, entity, row["id"]) not in seen:
+                        seen.add((term, entity, row["id"]))
+                        yield m.Term(term=term, lang=lang, entity=entity, target_id=row["id"])
+
+
+def _rows(ds: Dataset) -> Iterator[Any]:
+    r = ds.records
+    for s in r["sources"]:
+        yield m.Source(id=s["id"], file=s["file"], language=s.get("language", ""),
+                       title=s["title"], authority=s["authority"])
+    for k in r["key_types"]:
+        yield m.KeyType(id=k["id"], name=k["name"], short=k["short"], source=k["source"])
+    for model, kind in ((m.Kind, "kinds"), (m.Channel, "channels"), (m.Region, "regions"),
+                        (m.Material, "materials"), (m.OfficeGroup, "office_groups")):
+        for row in r.get(kind, []):
+            yield model(id=row["id"], name=row["name"], source=row["source"])
+    for h in r.get("hours", []):
+        yield m.OpeningHours(id=h["id"], weekday_periods=h["weekday_periods"],
+                             saturday_periods=h.get("saturday_periods") or [],
+                             saturday_by_reservation=bool(h.get("saturday_by_reservation")),
+                             saturday_except_holidays=h.get("saturday_except_holidays", True),
+                             text=h["text"], source=h["source"])
+    for o in r.get("offices", []):
+        yield m.Office(id=o["id"], group_id=o["group"], name=o["name"], address=o.get("address"),
+                       region=o.get("region"), district=o.get("district"),
+                       phone=o.get("phone"), hours_id=o.get("hours"), note=o.get("note"),
+                       source=o["source"])
+    for c in r["contacts"]:
+        yield m.Contact(id=c["id"], label=c["label"], value=str(c["value"]),
+                        also=c.get("also") or [], source=c["source"])
+    for p in r["passwords"]:
+        yield m.Password(id=p["id"], system=p["system"], password=str(p["password"]),
+                         note=p.get("note"), source=p["source"])
+    for t in r["topics"]:
+        yield m.Topic(id=t["id"], name=t["name"], text=t["text"], source=t["source"])
+    for c in r["conflicts"]:
+        yield m.Conflict(id=c["id"], topic=c["topic"], applies_to=c["applies_to"],
+                         facets=c.get("facets") or [], values=c["values"])
+    for ph in r.get("phrases", []):
+        yield m.Phrase(id=ph["id"], text=ph["text"])
+    for p in r["procedures"]:
+        yield m.Procedure(
+            id=p["id"], key_type_id=p.get("key_type"), kind_id=p["kind"],
+            variant=p.get("variant"), region=p.get("region"), name=p["name"],
+            summary=p.get("summary"), source=p["source"], channels=p.get("channels") or [],
+            office_groups=p.get("offices") or [], password_ids=p.get("passwords") or [],
+            contact_ids=p.get("contacts") or [], fee=p.get("fee"))
+        for i, mat in enumerate(p["materials"]):
+            yield m.ProcedureMaterial(procedure_id=p["id"], position=i,
+                                      material_id=mat["material"], qualifier=mat.get("qualifier"),
+                                      source=mat.get("source", p["source"]))
+        for key, section in ITEM_SECTIONS.items():
+            for i, item in enumerate(p.get(key) or []):
+                yield m.ProcedureItem(procedure_id=p["id"], section=section, position=i,
+                                      text=item["text"], source=item.get("source", p["source"]))
+        for i, t in enumerate(p.get("times") or []):
+            yield m.TimeLimit(procedure_id=p["id"], position=i, stage=t["stage"],
+                              working_days=t.get("working_days"), text=t["text"],
+                              source=t.get("source", p["source"]))
+    yield from _terms(ds)
+
+
+def build(url: str | None = None, data_dir: Path = DATA_DIR) -> Dataset:
+    """Validate, then replace the knowledge tables in one transaction.
+
+    For the embedded SQLite file the database is written beside the target and moved into
+    place, so a running assistant never reads a half-built file.
+    """
+    ds = read_dataset(data_dir)
+    validate(ds)
+    target = url or knowledge_url()
+    sqlite_path = (Path(target.removeprefix("sqlite:///"))
+                   if target.startswith("sqlite:///") else None)
+    write_url = f"sqlite:///{sqlite_path}.building" if sqlite_path else target
+    if sqlite_path:
+        Path(f"{sqlite_path}.building").unlink(missing_ok=True)
+    engine = make_engine(write_url)
+    with engine.begin() as conn:
+        m.Base.metadata.create_all(conn)
+        for table in reversed(m.Base.metadata.sorted_tables):
+            conn.execute(delete(table))
+    with Session(engine, future=True) as session, session.begin():
+        session.add_all(list(_rows(ds)))
+        session.add(m.BuildInfo(key="data_files", value=str(len(ds.origin))))
+    engine.dispose()
+    if sqlite_path:
+        os.replace(f"{sqlite_path}.building", sqlite_path)
+    return ds
+
+
+def write_jieba_userdict(ds: Dataset, path: Path) -> None:
+    """jieba's user dictionary: the Chinese terms, so 电子口岸 or 授权委托书 stay one token."""
+    words = sorted({t.term for t in _terms(ds) if not t.term.isascii()})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{w.replace(' ', '')} 2000 n\n" for w in words), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    import sys
+
+    from knowledge.__main__ import main
+
+    sys.exit(main(["check"]))

@@ -1,0 +1,311 @@
+"""The read side of the knowledge base, shared by the actions, the staff tools and tests.
+
+The whole knowledge base is a few hundred rows, so it is read once into memory and every
+question is answered from there: no database round trip per chat message, and staff
+searches stay far below the 100 ms a hotline call can afford.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from knowledge import models as m
+from knowledge.db import make_engine
+from knowledge.terms import Match, TermMatcher
+from knowledge.workdays import OpeningHours, OpenState, WorkdayDate, add_working_days, open_state
+
+LangCode = str  # "en", "zh", "zh-Hans" or "zh-Hant"; Chinese is stored Simplified
+
+
+def pick(text: dict | None, lang: LangCode) -> str:
+    """One language of a bilingual record ("zh-Hant" reads the Simplified text)."""
+    if not text:
+        return ""
+    return text["en"] if lang == "en" else text["zh"]
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class MaterialLine:
+    material_id: str
+    name: str
+    qualifier: str
+    source: str
+
+
+@dataclass(frozen=True)
+class TimeLine:
+    stage: str
+    working_days: int | None
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class OfficeInfo:
+    id: str
+    group_id: str
+    name: str
+    address: str
+    district: str
+    phone: str | None
+    hours_text: str
+    hours: OpeningHours | None
+    note: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ConflictInfo:
+    id: str
+    topic: str
+    values: tuple[Line, ...]
+
+
+@dataclass(frozen=True)
+class StageDate:
+    stage: str
+    text: str
+    due: WorkdayDate
+    source: str
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Which procedure a question is about, or what must be asked to know it.
+
+    ``ask`` is "key_type" when the kind of business exists for both keys, "kind" when only
+    the key is known; ``options`` are the ids to offer as buttons. ``alternatives`` are the
+    other routes (online/offline) of the chosen procedure.
+    """
+
+    procedure: m.Procedure | None
+    ask: str | None = None
+    options: tuple[str, ...] = ()
+    alternatives: tuple[m.Procedure, ...] = ()
+
+
+class KnowledgeBase:
+    def __init__(self, session: Session):
+        def all_of(model: type) -> list:
+            return list(session.execute(select(model)).scalars())
+
+        self.sources = {s.id: s for s in all_of(m.Source)}
+        self.key_types = {k.id: k for k in all_of(m.KeyType)}
+        self.kinds = {k.id: k for k in all_of(m.Kind)}
+        self.channels = {c.id: c for c in all_of(m.Channel)}
+        self.regions = {r.id: r for r in all_of(m.Region)}
+        self.procedures = {p.id: p for p in all_of(m.Procedure)}
+        self.office_groups = {g.id: g for g in all_of(m.OfficeGroup)}
+        self.offices = {o.id: o for o in all_of(m.Office)}
+        self.contacts = {c.id: c for c in all_of(m.Contact)}
+        self.passwords = {p.id: p for p in all_of(m.Password)}
+        self.topics = {t.id: t for t in all_of(m.Topic)}
+        self.conflicts = list(all_of(m.Conflict))
+        self.phrases = {p.id: p.text for p in all_of(m.Phrase)}
+        terms = all_of(m.Term)
+        self.matcher = TermMatcher((t.term, t.entity, t.target_id) for t in terms)
+        self._hours = {
+            h.id: OpeningHours.from_strings(h.weekday_periods, h.saturday_periods,
+                                            h.saturday_by_reservation, h.saturday_except_holidays)
+            for h in all_of(m.OpeningHours)
+        }
+        self._hours_rows = {h.id: h for h in all_of(m.OpeningHours)}
+
+    @classmethod
+    def load(cls, url: str | None = None) -> KnowledgeBase:
+        engine = make_engine(url)
+        try:
+            with Session(engine, future=True, expire_on_commit=False) as session:
+                return cls(session)
+        finally:
+            engine.dispose()
+
+    # --- wording -------------------------------------------------------------------------
+    def phrase(self, phrase_id: str, lang: LangCode, **values: object) -> str:
+        text = pick(self.phrases[phrase_id], lang)
+        return text.format(**values) if values else text
+
+    def source_label(self, ref: str, lang: LangCode) -> str:
+        """'北京市商务局 · 000 §1': the authority behind a fact and where it is written."""
+        src = self.sources.get(ref.split(" ", 1)[0])
+        return f"{pick(src.authority, lang)} · {ref}" if src else ref
+
+    # --- understanding -------------------------------------------------------------------
+    def entities(self, text: str) -> dict[str, list[str]]:
+        """Knowledge-base ids named in a message, by entity type, in order of appearance."""
+        found: dict[str, list[str]] = defaultdict(list)
+        for match in self.matcher.find(text):
+            if match.target_id not in found[match.entity]:
+                found[match.entity].append(match.target_id)
+        return dict(found)
+
+    def find_terms(self, text: str) -> list[Match]:
+        return self.matcher.find(text)
+
+    def resolve(self, key_type: str | None = None, kind: str | None = None,
+                channel: str | None = None, region: str | None = None) -> Resolution:
+        procs = list(self.procedures.values())  # data-file order: the first route is default
+        if kind == "qualification" or (kind is None and key_type is None and region is None):
+            quals = [p for p in procs if p.kind_id == kind] if kind else []
+            return Resolution(quals[0]) if quals else Resolution(None, ask="kind")
+        if kind is None:
+            if key_type and region:
+                local = [p for p in procs if p.key_type_id == key_type and p.region == region]
+                if local:
+                    return Resolution(local[0])
+            if key_type is None:
+                return Resolution(None, ask="key_type", options=tuple(self.key_types))
+            own = [p.id for p in procs if p.key_type_id == key_type and p.region is None]
+            return Resolution(None, ask="kind", options=tuple(own))
+        fitting = [p for p in procs if p.kind_id == kind and p.region is None]
+        if key_type:
+            fitting = [p for p in fitting if p.key_type_id == key_type]
+        keys = list(dict.fromkeys(p.key_type_id for p in fitting))
+        if not fitting:
+            options = tuple(p.id for p in procs if key_type and p.key_type_id == key_type)
+            return Resolution(None, ask="kind", options=options)
+        if len(keys) > 1:
+            return Resolution(None, ask="key_type", options=tuple(keys))
+        chosen = next((p for p in fitting if channel and p.variant == channel), fitting[0])
+        others = tuple(p for p in fitting if p is not chosen)
+        return Resolution(chosen, alternatives=others)
+
+    def search(self, text: str, limit: int = 5) -> list[m.Procedure]:
+        """Procedures a staff search names, best first: a named procedure, then key+kind."""
+        ents = self.entities(text)
+        ranked: list[m.Procedure] = [self.procedures[p] for p in ents.get("procedure", [])]
+        kinds = ents.get("kind", []) or [None]
+        keys = ents.get("key_type", []) or [None]
+        for kind in kinds:
+            for key in keys:
+                if kind is None and key is None:
+                    continue
+                res = self.resolve(key, kind, next(iter(ents.get("channel", [])), None),
+                                   next(iter(ents.get("region", [])), None))
+                found = [res.procedure, *res.alternatives] if res.procedure else [
+                    self.procedures[o] for o in res.options if o in self.procedures]
+                if res.ask == "key_type":
+                    found = [p for p in self.procedures.values()
+                             if p.kind_id == kind and p.region is None]
+                ranked += [p for p in found if p is not None]
+        return list(dict.fromkeys(ranked))[:limit]
+
+    # --- facts of a procedure ------------------------------------------------------------
+    def procedure(self, procedure_id: str) -> m.Procedure:
+        return self.procedures[procedure_id]
+
+    def materials_for(self, procedure_id: str, lang: LangCode) -> list[MaterialLine]:
+        return [MaterialLine(pm.material_id, pick(pm.material.name, lang),
+                             pick(pm.qualifier, lang), pm.source)
+                for pm in self.procedures[procedure_id].materials]
+
+    def _items(self, procedure_id: str, section: str, lang: LangCode) -> list[Line]:
+        return [Line(pick(i.text, lang), i.source)
+                for i in self.procedures[procedure_id].items if i.section == section]
+
+    def steps_for(self, procedure_id: str, lang: LangCode) -> list[Line]:
+        return self._items(procedure_id, "step", lang)
+
+    def notes_for(self, procedure_id: str, lang: LangCode) -> list[Line]:
+        return self._items(procedure_id, "note", lang)
+
+    def collect_for(self, procedure_id: str, lang: LangCode) -> list[Line]:
+        return self._items(procedure_id, "collect", lang)
+
+    def times_for(self, procedure_id: str, lang: LangCode) -> list[TimeLine]:
+        return [TimeLine(t.stage, t.working_days, pick(t.text, lang), t.source)
+                for t in self.procedures[procedure_id].times]
+
+    def fee_for(self, procedure_id: str, lang: LangCode) -> Line | None:
+        fee = self.procedures[procedure_id].fee
+        return Line(pick(fee["text"], lang), fee["source"]) if fee else None
+
+    def contacts_for(self, procedure_id: str | None, lang: LangCode) -> list[Line]:
+        ids = self.procedures[procedure_id].contact_ids if procedure_id else list(self.contacts)
+        return [self.contact_line(cid, lang) for cid in ids]
+
+    def contact_line(self, contact_id: str, lang: LangCode) -> Line:
+        c = self.contacts[contact_id]
+        return Line(f"{pick(c.label, lang)}: {c.value}", c.source)
+
+    def passwords_for(self, procedure_id: str | None, lang: LangCode) -> list[Line]:
+        ids = self.procedures[procedure_id].password_ids if procedure_id else list(self.passwords)
+        return [self.password_line(pid, lang) for pid in ids]
+
+    def password_line(self, password_id: str, lang: LangCode) -> Line:
+        p = self.passwords[password_id]
+        note = pick(p.note, lang)
+        text = f"{pick(p.system, lang)}: {p.password}" + (f" ({note})" if note else "")
+        return Line(text, p.source)
+
+    def conflicts_for(self, procedure_id: str | None, facet: str | None = None,
+                      lang: LangCode = "zh") -> list[ConflictInfo]:
+        """Disagreements between sources that bear on this procedure (and facet)."""
+        out = []
+        for c in self.conflicts:
+            if procedure_id is not None and procedure_id not in c.applies_to:
+                continue
+            if facet and c.facets and facet not in c.facets:
+                continue
+            out.append(ConflictInfo(c.id, pick(c.topic, lang), tuple(
+                Line(pick(v["text"], lang), v["source"]) for v in c.values)))
+        return out
+
+    # --- places and times ----------------------------------------------------------------
+    def offices_for(self, procedure_id: str | None = None, group: str | None = None,
+                    region: str | None = None, lang: LangCode = "zh") -> list[OfficeInfo]:
+        """Offices of a procedure (or group), narrowed to a district when one was named."""
+        groups = ([group] if group else
+                  self.procedures[procedure_id].office_groups if procedure_id else
+                  list(self.office_groups))
+        offices = [o for o in self.offices.values() if o.group_id in groups]
+        if region and region != "beijing":
+            narrowed = [o for o in offices if o.region == region]
+            offices = narrowed or offices
+        return [self.office_info(o.id, lang) for o in offices]
+
+    def office_info(self, office_id: str, lang: LangCode) -> OfficeInfo:
+        o = self.offices[office_id]
+        hours_row = self._hours_rows.get(o.hours_id) if o.hours_id else None
+        return OfficeInfo(
+            id=o.id, group_id=o.group_id, name=pick(o.name, lang), address=pick(o.address, lang),
+            district=pick(o.district, lang), phone=o.phone,
+            hours_text=pick(hours_row.text, lang) if hours_row else "",
+            hours=self._hours.get(o.hours_id) if o.hours_id else None,
+            note=pick(o.note, lang), source=o.source)
+
+    def hours_sets(self) -> dict[str, m.OpeningHours]:
+        return dict(self._hours_rows)
+
+    def open_state(self, hours_id: str, at: datetime) -> OpenState:
+        return open_state(self._hours[hours_id], at)
+
+    def expected_dates(self, procedure_id: str, submitted: date,
+                       lang: LangCode = "zh") -> list[StageDate]:
+        """Each timed stage's expected end, counted in working days one after another."""
+        out, day = [], submitted
+        for t in self.times_for(procedure_id, lang):
+            if t.working_days is None:
+                continue
+            due = add_working_days(day, t.working_days)
+            out.append(StageDate(t.stage, t.text, due, t.source))
+            day = due.date
+        return out
+
+
+@lru_cache(maxsize=4)
+def shared_kb(url: str | None = None) -> KnowledgeBase:
+    """One loaded knowledge base per process (the action server, the console)."""
+    return KnowledgeBase.load(url)

@@ -1,0 +1,66 @@
+"""Script handling: one normalisation for matching, one rule for the reply language.
+
+Matching always happens on Simplified, lower-cased, NFKC-folded text, so the knowledge base
+stores aliases once (Simplified) and Traditional input still finds them. OpenCC's ``t2s``
+keeps string length for the characters we use, which keeps token offsets valid.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Literal
+
+import opencc
+
+Lang = Literal["en", "zh-Hans", "zh-Hant"]
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _s2t() -> opencc.OpenCC:
+    return opencc.OpenCC("s2t")
+
+
+def to_simplified(text: str) -> str:
+    return _t2s().convert(text)
+
+
+def to_traditional(text: str) -> str:
+    return _s2t().convert(text)
+
+
+def normalise(text: str) -> str:
+    """Simplified, lower case, full-width folded: the form every alias is matched in."""
+    return to_simplified(unicodedata.normalize("NFKC", text)).lower()
+
+
+def detect_language(text: str) -> Lang | None:
+    """The language and script to answer in, or None when the text has no words at all.
+
+    Chinese wins whenever Chinese characters carry at least as much of the message as Latin
+    words ("我的USB key锁了" is Chinese); the script is whichever has more characters of its
+    own, as readers of either script would judge it.
+    """
+    han = _HAN.findall(text)
+    latin = _LATIN_WORD.findall(text)
+    if not han and not latin:
+        return None
+    if len(han) < 2 or len(han) < len(latin):
+        return "en" if latin else "zh-Hans"
+    chars = set(han)
+    simplified_only = sum(1 for c in chars if to_traditional(c) != c)
+    traditional_only = sum(1 for c in chars if to_simplified(c) != c)
+    return "zh-Hant" if traditional_only > simplified_only else "zh-Hans"
+
+
+def localise(text: str, lang: Lang) -> str:
+    """Chinese text rendered in the user's script (the knowledge base stores Simplified)."""
+    return to_traditional(text) if lang == "zh-Hant" else text

@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components: script normalisation and knowledge-base entities."""

@@ -1,0 +1,80 @@
+"""Actions run against real trackers and the real knowledge base, without the servers."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import answer, chitchat
+from knowledge.query import KnowledgeBase
+
+
+@pytest.fixture(autouse=True)
+def use_test_kb(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(answer, "shared_kb", lambda: kb)
+    monkeypatch.setattr(chitchat, "shared_kb", lambda: kb)
+
+
+def tracker(text: str, intent: str, entities: list[dict[str, Any]] | None = None,
+            confidence: float = 0.99, **slots: Any) -> Tracker:
+    latest = {"text": text, "intent": {"name": intent, "confidence": confidence},
+              "entities": entities or []}
+    return Tracker("unit", slots, latest, [], False, None, {}, "action_listen")
+
+
+def run(action, t: Tracker) -> tuple[list[dict], list]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, {}))
+    return dispatcher.messages, events
+
+
+def ent(entity: str, value: str) -> dict[str, str]:
+    return {"entity": entity, "value": value}
+
+
+def test_materials_for_the_procedure_in_the_slots() -> None:
+    messages, events = run(answer.ActionAnswer(), tracker(
+        "要带什么", "ask_materials", procedure="eport_unlock", key_type="eport_card",
+        kind="unlock"))
+    assert "营业执照" in messages[0]["text"]
+    assert SlotSet("procedure", "eport_unlock") in events
+
+
+def test_unknown_key_type_asks_with_buttons_and_remembers_the_facet() -> None:
+    messages, events = run(answer.ActionAnswer(), tracker(
+        "我的key锁了", "ask_materials", [ent("kind", "unlock")], kind="unlock"))
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert any('"key_type":"eport_card"' in p for p in payloads)
+    assert SlotSet("pending_facet", "materials") in events
+
+
+def test_button_answer_keeps_the_previous_language() -> None:
+    t = tracker('/inform{"key_type":"mofcom_ekey"}', "inform", [ent("key_type", "mofcom_ekey")],
+                key_type="mofcom_ekey", kind="unlock", pending_facet="materials", lang="en")
+    messages, _ = run(answer.ActionAnswer(), t)
+    assert "application form" in messages[0]["text"].lower()
+
+
+def test_traditional_question_is_answered_in_traditional() -> None:
+    messages, events = run(answer.ActionAnswer(), tracker(
+        "解鎖要帶什麼", "ask_materials", [ent("kind", "unlock"), ent("key_type", "mofcom_ekey")],
+        kind="unlock", key_type="mofcom_ekey"))
+    assert "申請表" in messages[0]["text"]
+    assert SlotSet("lang", "zh-Hant") in events
+
+
+def test_low_confidence_question_naming_nothing_falls_back() -> None:
+    messages, _ = run(answer.ActionAnswer(), tracker(
+        "明天上海天气怎么样", "ask_hours", confidence=0.6))
+    assert "58103599" in messages[0]["text"]
+    assert "营业执照" not in messages[0]["text"]
+
+
+def test_handoff_gives_the_hotline() -> None:
+    messages, _ = run(chitchat.ActionChitchat(), tracker("转人工", "human_handoff"))
+    assert "010-58103599" in messages[0]["text"]

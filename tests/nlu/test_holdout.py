@@ -1,0 +1,77 @@
+"""NLU quality on held-out messages the model never saw (rasa_project/tests/nlu_holdout.yml).
+
+Writes var/reports/nlu_holdout.{json,md} and holds the line the assistant promises: intent
+macro-F1 of at least 0.95 in each of English, Simplified and Traditional Chinese, and
+out-of-scope recall of at least 0.9 (a fallback counts as recognising out of scope).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections import defaultdict
+
+import pytest
+import yaml
+from sklearn.metrics import classification_report, f1_score
+
+from knowledge.db import PROJECT_ROOT, VAR_DIR
+from knowledge.text import detect_language
+
+HOLDOUT = PROJECT_ROOT / "rasa_project" / "tests" / "nlu_holdout.yml"
+REPORT_DIR = VAR_DIR / "reports"
+OUT_OF_SCOPE = {"out_of_scope", "nlu_fallback"}
+
+
+def holdout_examples() -> list[tuple[str, str]]:
+    data = yaml.safe_load(HOLDOUT.read_text(encoding="utf-8"))
+    out = []
+    for block in data["nlu"]:
+        for line in block["examples"].splitlines():
+            line = line.strip()
+            if line.startswith("- "):
+                out.append((line[2:].strip(), block["intent"]))
+    return out
+
+
+def parse(api: str, token: str, text: str) -> str:
+    req = urllib.request.Request(f"{api}/model/parse?token={token}",
+                                 json.dumps({"text": text}).encode(),
+                                 {"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        intent = json.loads(resp.read())["intent"]["name"]
+    return "out_of_scope" if intent in OUT_OF_SCOPE else intent
+
+
+@pytest.mark.conversation
+def test_holdout_intent_quality(rasa_api: tuple[str, str]) -> None:
+    api, token = rasa_api
+    by_lang: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for text, intent in holdout_examples():
+        lang = detect_language(text) or "zh-Hans"
+        by_lang[lang].append((text, intent, parse(api, token, text)))
+    report: dict[str, dict] = {}
+    md = ["# NLU held-out evaluation", "", "| language | examples | intent macro-F1 |",
+          "|---|---|---|"]
+    misses = []
+    for lang, rows in sorted(by_lang.items()):
+        truth, pred = [r[1] for r in rows], [r[2] for r in rows]
+        labels = sorted(set(truth))
+        macro = f1_score(truth, pred, labels=labels, average="macro", zero_division=0)
+        report[lang] = {"examples": len(rows), "macro_f1": round(float(macro), 4),
+                        "per_intent": classification_report(truth, pred, labels=labels,
+                                                            output_dict=True, zero_division=0)}
+        md.append(f"| {lang} | {len(rows)} | {macro:.3f} |")
+        misses += [f"- [{lang}] {t!r}: expected {i}, got {p}" for t, i, p in rows if i != p]
+    oos = [r for rows in by_lang.values() for r in rows if r[1] == "out_of_scope"]
+    oos_recall = sum(r[2] == "out_of_scope" for r in oos) / max(1, len(oos))
+    report["out_of_scope_recall"] = round(oos_recall, 4)
+    md += ["", f"Out-of-scope recall: {oos_recall:.3f} ({len(oos)} examples)", "",
+           "## Misclassified", *misses]
+    REPORT_DIR.mkdir(parents=True, exist_ok=True)
+    (REPORT_DIR / "nlu_holdout.json").write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    (REPORT_DIR / "nlu_holdout.md").write_text("\n".join(md) + "\n", encoding="utf-8")
+
+    for lang in ("en", "zh-Hans", "zh-Hant"):
+        assert report[lang]["macro_f1"] >= 0.95, f"{lang}: see {REPORT_DIR}/nlu_holdout.md"
+    assert oos_recall >= 0.9
