@@ -11,8 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from knowledge.dates import parse_date
-from knowledge.workdays import TZ
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -20,8 +18,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import render
 from actions.chitchat import fallback_reply, send
 from actions.language import reply_language
+from knowledge.dates import parse_date
 from knowledge.query import KnowledgeBase, Resolution, pick, shared_kb
 from knowledge.text import Lang
+from knowledge.workdays import TZ
 
 FACET_OF_INTENT = {
     "ask_procedure": "procedure", "ask_materials": "materials", "ask_steps": "steps",
@@ -151,14 +151,15 @@ class ActionAnswer(Action):
                      or kb.passwords_for(None, lg))
             return render.Reply(render.passwords(kb, lines, lang))
         if facet == "contact":
-            ids = self._union(kb, scope, "contact_ids") or list(kb.contacts)
-            lines = [kb.contact_line(c, lg) for c in ids]
+            # A key type's own contacts; with no key named, every contact we know.
+            ids = self._union(kb, scope, "contact_ids") if scope else list(kb.contacts)
             office_list = self._offices(kb, scope, tracker, ents, lg)
             phones = [o for o in office_list if o.phone]
-            text = render.contacts(kb, lines, lang)
+            lines = [kb.contact_line(c, lg) for c in ids]
+            blocks = [render.contacts(kb, lines, lang)] if lines else []
             if phones:
-                text += "\n\n" + render.offices(kb, phones, lang, with_hours=False)
-            return render.Reply(text)
+                blocks.append(render.offices(kb, phones, lang, with_hours=False))
+            return render.Reply("\n\n".join(blocks) or render.offices(kb, office_list, lang))
         office_list = self._offices(kb, scope, tracker, ents, lg)
         if facet == "hours":
             return render.Reply(render.hours(kb, office_list, lang))

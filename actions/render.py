@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from knowledge.query import KnowledgeBase, Line, OfficeInfo, pick
 from knowledge.text import Lang
+from knowledge.workdays import holiday_name
 
 
 @dataclass
@@ -264,7 +265,8 @@ def open_now(kb: KnowledgeBase, office_list: Sequence[OfficeInfo], lang: Lang,
         elif state.is_open:
             lines.append(kb.phrase("open_now_open", lg, name=names, now=stamp))
         else:
-            reason = kb.phrase(f"reason_{state.reason}", lg, holiday=state.holiday or "")
+            holiday = holiday_name(now.date(), lg) or ""
+            reason = kb.phrase(f"reason_{state.reason}", lg, holiday=holiday)
             lines.append(kb.phrase("open_now_closed", lg, name=names, now=stamp, reason=reason))
         if not state.is_open and state.next_open is not None:
             key = "open_next_reservation" if state.next_open_by_reservation else "open_next"

@@ -228,7 +228,9 @@ def _rows(ds: Dataset) -> Iterator[Any]:
                        title=s["title"], authority=s["authority"])
     for k in r["key_types"]:
         yield m.KeyType(id=k["id"], name=k["name"], short=k["short"], source=k["source"])
-    for model, kind in ((m.Kind, "kinds"), (m.Channel, "channels"), (m.Region, "regions"),
+    for k in r["kinds"]:
+        yield m.Kind(id=k["id"], name=k["name"], weak=bool(k.get("weak")), source=k["source"])
+    for model, kind in ((m.Channel, "channels"), (m.Region, "regions"),
                         (m.Material, "materials"), (m.OfficeGroup, "office_groups")):
         for row in r.get(kind, []):
             yield model(id=row["id"], name=row["name"], source=row["source"])

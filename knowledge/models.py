@@ -34,6 +34,7 @@ class Kind(Base):
     __tablename__ = "kinds"
     id = Column(String(40), primary_key=True)
     name = Column(JSON, nullable=False)
+    weak = Column(Boolean, nullable=False, default=False)  # loses to any other kind named
     source = Column(String(120), nullable=False)
 
 

@@ -152,7 +152,20 @@ class KnowledgeBase:
         return dict(found)
 
     def find_terms(self, text: str) -> list[Match]:
-        return self.matcher.find(text)
+        """One match per entity type: what a message is about, for slots that hold one value.
+
+        The first mention of each type wins, except that a weak kind (申请, apply) gives way
+        to any other kind in the same message ("报关员卡怎么申请" is about a broker card).
+        """
+        matches = self.matcher.find(text)
+        kinds = [mt for mt in matches if mt.entity == "kind"]
+        strong = [mt for mt in kinds if not self.kinds[mt.target_id].weak]
+        chosen: dict[str, Match] = {}
+        for mt in matches:
+            if mt.entity == "kind" and strong and mt not in strong:
+                continue
+            chosen.setdefault(mt.entity, mt)
+        return sorted(chosen.values(), key=lambda mt: mt.start)
 
     def resolve(self, key_type: str | None = None, kind: str | None = None,
                 channel: str | None = None, region: str | None = None) -> Resolution:

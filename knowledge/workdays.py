@@ -15,15 +15,25 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 
 TZ = ZoneInfo("Asia/Shanghai")
-HOLIDAY_ZH = {
-    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
-    "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
-    "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+
+# chinese_calendar names holidays in English only; users asking in Chinese need these.
+HOLIDAY_ZH: dict[str, str] = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
 }
-_SEARCH_DAYS = 30
+SEARCH_DAYS = 30  # how far ahead open_state looks for the next opening
+
+Period = tuple[time, time]
 
 
 def calendar_covers(d: date) -> bool:
+    """Whether the official calendar has data for d's year, i.e. whether answers are facts."""
     try:
         chinese_calendar.is_workday(d)
     except NotImplementedError:
@@ -32,7 +42,11 @@ def calendar_covers(d: date) -> bool:
 
 
 def is_working_day(d: date) -> bool:
-    """Official working day; Monday-Friday where the official calendar has no data yet."""
+    """Official working day; Monday-Friday where the official calendar has no data yet.
+
+    Never raises: an assistant asked about next year should still answer, and callers learn
+    through `calendar_covers` (or `WorkdayDate.estimated`) that the answer is an estimate.
+    """
     try:
         return chinese_calendar.is_workday(d)
     except NotImplementedError:
@@ -40,25 +54,36 @@ def is_working_day(d: date) -> bool:
 
 
 def holiday_name(d: date, lang: str = "en") -> str | None:
-    """The named public holiday on d (weekends inside a holiday period count), else None."""
+    """The named public holiday on d, else None.
+
+    Weekends inside a holiday period count as the holiday; adjusted working days (which
+    chinese_calendar also labels with the holiday's name) do not, because the office is open.
+    `lang` "zh" (or "zh-Hans"/"zh-Hant") gives the Chinese name, anything else the English.
+    """
     if not calendar_covers(d):
         return None
     on_holiday, name = chinese_calendar.get_holiday_detail(d)
     if not on_holiday or not name:
         return None
-    return HOLIDAY_ZH.get(name, name) if lang == "zh" else name
+    return HOLIDAY_ZH.get(name, name) if lang.startswith("zh") else name
 
 
 @dataclass(frozen=True)
 class WorkdayDate:
+    """A counted date, with whether any counted day fell outside the official calendar."""
+
     date: date
-    estimated: bool  # some counted day lies in a year the official calendar does not cover
+    estimated: bool
 
 
 def add_working_days(start: date, n: int) -> WorkdayDate:
-    """The n-th working day after start (submitted Friday + 1 = next working Monday)."""
+    """The n-th working day after start: submitted on a Friday, +1 is the next working Monday.
+
+    n=0 is start itself. The result is an estimate as soon as one day counted (start
+    included) lies in a year whose holidays are not published in our calendar.
+    """
     if n < 0:
-        raise ValueError("working days cannot be negative")
+        raise ValueError(f"working days cannot be negative: {n}")
     day, estimated, left = start, not calendar_covers(start), n
     while left:
         day += timedelta(days=1)
@@ -68,11 +93,21 @@ def add_working_days(start: date, n: int) -> WorkdayDate:
     return WorkdayDate(day, estimated)
 
 
-Period = tuple[time, time]
+def _parse_periods(periods: list[list[str]] | None) -> tuple[Period, ...]:
+    """"HH:MM" pairs as sorted [open, close) periods; a period that is empty is a data error."""
+    out = []
+    for opens, closes in periods or []:
+        start, end = time.fromisoformat(opens), time.fromisoformat(closes)
+        if not start < end:
+            raise ValueError(f"opening period {opens}-{closes} closes before it opens")
+        out.append((start, end))
+    return tuple(sorted(out))
 
 
 @dataclass(frozen=True)
 class OpeningHours:
+    """An office's opening periods; Saturday service may differ and need a reservation."""
+
     weekday_periods: tuple[Period, ...]
     saturday_periods: tuple[Period, ...] = ()
     saturday_by_reservation: bool = False
@@ -83,27 +118,35 @@ class OpeningHours:
                      saturday_periods: list[list[str]] | None = None,
                      saturday_by_reservation: bool = False,
                      saturday_except_holidays: bool = True) -> OpeningHours:
-        def parse(periods: list[list[str]] | None) -> tuple[Period, ...]:
-            return tuple((time.fromisoformat(a), time.fromisoformat(b))
-                         for a, b in periods or [])
-
-        return cls(parse(weekday_periods), parse(saturday_periods),
+        """Build from the knowledge base's [["09:00", "12:00"], ...] lists."""
+        return cls(_parse_periods(weekday_periods), _parse_periods(saturday_periods),
                    saturday_by_reservation, saturday_except_holidays)
 
 
 @dataclass(frozen=True)
 class OpenState:
+    """Whether an office is open at a moment, why not, and when it opens next.
+
+    reason: open | open_by_reservation | lunch_break | before_hours | after_hours | weekend |
+    holiday. `holiday` is the English holiday name when closed for one. `estimated` is True
+    when a day looked at lies outside the official calendar (its holidays are unknown).
+    """
+
     is_open: bool
     by_reservation: bool
-    reason: str  # open | open_by_reservation | lunch_break | before_hours | after_hours
-    #              | weekend | holiday
+    reason: str
     holiday: str | None = None
     next_open: datetime | None = None
     next_open_by_reservation: bool = False
+    estimated: bool = False
 
 
 def _periods_on(hours: OpeningHours, d: date) -> tuple[tuple[Period, ...], bool]:
-    """The day's opening periods and whether they need a reservation."""
+    """The day's opening periods and whether they need a reservation.
+
+    Working days (adjusted working weekends included) follow the weekday hours; a Saturday
+    off follows the Saturday hours unless it is a public holiday the office closes on.
+    """
     if is_working_day(d):
         return hours.weekday_periods, False
     if d.weekday() == 5 and hours.saturday_periods:
@@ -113,34 +156,43 @@ def _periods_on(hours: OpeningHours, d: date) -> tuple[tuple[Period, ...], bool]
     return (), False
 
 
-def open_state(hours: OpeningHours, at: datetime) -> OpenState:
-    """Is the office open at `at` (naive = Beijing time), and if not, why and when next."""
-    local = at.replace(tzinfo=TZ) if at.tzinfo is None else at.astimezone(TZ)
-    periods, reservation = _periods_on(hours, local.date())
-    now = local.time()
-    for start, end in periods:
-        if start <= now < end:
-            reason = "open_by_reservation" if reservation else "open"
-            return OpenState(True, reservation, reason)
-    if periods:
-        if now < periods[0][0]:
-            reason = "before_hours"
-        elif now >= periods[-1][1]:
-            reason = "after_hours"
-        else:
-            reason = "lunch_break"
-    else:
-        reason = "holiday" if holiday_name(local.date()) else "weekend"
-    nxt, nxt_res = _next_open(hours, local)
-    return OpenState(False, False, reason, holiday_name(local.date()), nxt, nxt_res)
+def _closed_reason(periods: tuple[Period, ...], now: time, d: date) -> str:
+    """Why a closed office is closed: outside its periods that day, or no periods at all."""
+    if not periods:
+        return "holiday" if holiday_name(d) else "weekend"
+    if now < periods[0][0]:
+        return "before_hours"
+    if now >= max(end for _, end in periods):
+        return "after_hours"
+    return "lunch_break"
 
 
-def _next_open(hours: OpeningHours, after: datetime) -> tuple[datetime | None, bool]:
-    for offset in range(_SEARCH_DAYS + 1):
+def _next_open(hours: OpeningHours, after: datetime) -> tuple[datetime | None, bool, bool]:
+    """The first opening strictly after `after` within SEARCH_DAYS days.
+
+    Returns the moment, whether it needs a reservation, and whether a day searched lies
+    outside the official calendar.
+    """
+    estimated = False
+    for offset in range(SEARCH_DAYS + 1):
         d = after.date() + timedelta(days=offset)
+        estimated = estimated or not calendar_covers(d)
         periods, reservation = _periods_on(hours, d)
         for start, _ in periods:
             moment = datetime.combine(d, start, TZ)
             if moment > after:
-                return moment, reservation
-    return None, False
+                return moment, reservation, estimated
+    return None, False, estimated
+
+
+def open_state(hours: OpeningHours, at: datetime) -> OpenState:
+    """Is the office open at `at` (naive means Beijing time), and if not, why and when next."""
+    local = at.replace(tzinfo=TZ) if at.tzinfo is None else at.astimezone(TZ)
+    today, now = local.date(), local.time()
+    periods, reservation = _periods_on(hours, today)
+    if any(start <= now < end for start, end in periods):
+        reason = "open_by_reservation" if reservation else "open"
+        return OpenState(True, reservation, reason, estimated=not calendar_covers(today))
+    nxt, nxt_reservation, estimated = _next_open(hours, local)
+    return OpenState(False, False, _closed_reason(periods, now, today), holiday_name(today),
+                     nxt, nxt_reservation, estimated)
