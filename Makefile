@@ -10,6 +10,9 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 KB := var/knowledge.db
 MODEL := rasa_project/models/ekey.tar.gz
+# jieba's user dictionary is the only part of the knowledge base inside the model: it is
+# rewritten only when the terms change, so fixing a phone number does not retrain.
+USERDICT := var/jieba_userdict/terms.txt
 KNOWLEDGE_FILES := $(shell find knowledge -name '*.yaml' -o -name '*.py' | grep -v __pycache__)
 TRAINING_FILES := $(shell find rasa_project/data rasa_project/components -type f -not -path '*__pycache__*') \
 	rasa_project/config.yml rasa_project/domain.yml
@@ -36,9 +39,11 @@ setup: $(INSTALLED)
 $(KB): $(INSTALLED) $(KNOWLEDGE_FILES)
 	$(PY) -m knowledge build
 
+$(USERDICT): $(KB) ;
+
 kb: $(KB)
 
-$(MODEL): $(KB) $(TRAINING_FILES)
+$(MODEL): $(USERDICT) $(TRAINING_FILES)
 	$(VENV)/bin/rasa train --config rasa_project/config.yml --domain rasa_project/domain.yml \
 		--data rasa_project/data --out rasa_project/models --fixed-model-name ekey --force
 	touch $@
@@ -47,10 +52,10 @@ train:
 	rm -f $(MODEL)
 	$(MAKE) $(MODEL)
 
-run: $(MODEL)
+run: $(KB) $(MODEL)
 	$(PY) -m connectors.serve
 
-test: $(MODEL)
+test: $(KB) $(MODEL)
 	$(PY) -m pytest
 
 lint: $(INSTALLED)

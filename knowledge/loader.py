@@ -309,10 +309,13 @@ def build(url: str | None = None, data_dir: Path = DATA_DIR) -> Dataset:
 
 
 def write_jieba_userdict(ds: Dataset, path: Path) -> None:
-    """jieba's user dictionary: the Chinese terms, so 电子口岸 or 授权委托书 stay one token."""
-    words = sorted({t.term for t in _terms(ds) if not t.term.isascii()})
+    """jieba's user dictionary: the Chinese terms, so 电子口岸 or 营业执照 stay one token."""
+    words = sorted({t.term.replace(" ", "") for t in _terms(ds) if not t.term.isascii()})
+    content = "".join(f"{w} 2000 n\n" for w in words)
+    if path.exists() and path.read_text(encoding="utf-8") == content:
+        return  # unchanged: keep the file's age so the model is not retrained for nothing
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(f"{w.replace(' ', '')} 2000 n\n" for w in words), encoding="utf-8")
+    path.write_text(content, encoding="utf-8")
 
 
 if __name__ == "__main__":

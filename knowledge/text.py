@@ -26,7 +26,7 @@ def _t2s() -> opencc.OpenCC:
 
 @lru_cache(maxsize=1)
 def _s2t() -> opencc.OpenCC:
-    return opencc.OpenCC("s2t")
+    return opencc.OpenCC("s2tw")  # Taiwan standard characters: 為, 核驗, 裡
 
 
 def to_simplified(text: str) -> str:
