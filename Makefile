@@ -8,7 +8,7 @@ PYTHON ?= $(shell for c in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python /u
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
-KB := var/knowledge.db
+KB := var/.knowledge-built
 MODEL := rasa_project/models/ekey.tar.gz
 # jieba's user dictionary is the only part of the knowledge base inside the model: it is
 # rewritten only when the terms change, so fixing a phone number does not retrain.
@@ -38,6 +38,7 @@ setup: $(INSTALLED)
 
 $(KB): $(INSTALLED) $(KNOWLEDGE_FILES)
 	$(PY) -m knowledge build
+	touch $@
 
 $(USERDICT): $(KB) ;
 

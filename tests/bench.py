@@ -105,27 +105,26 @@ def floor_model() -> Path:
     return sorted(models.glob("*.tar.gz"))[-1]
 
 
-def main() -> int:
+def bench_stack(name: str, messages: list[str], **stack_args: object) -> dict[str, float]:
+    """Start one assistant on free loopback ports, measure it, stop it."""
     from tests.conftest import free_port
 
-    results: dict[str, dict[str, float]] = {}
-    ours = Stack(rasa_port=free_port(), actions_port=free_port(), log_dir=BENCH_DIR / "logs",
-                 extra_env={"TRACKER_DB": str(BENCH_DIR / "tracker.db")})
-    ours.start()
+    stack = Stack(rasa_port=free_port(), actions_port=free_port(),
+                  log_dir=BENCH_DIR / f"logs-{name}",
+                  extra_env={"TRACKER_DB": str(BENCH_DIR / f"tracker-{name}.db")}, **stack_args)
+    stack.start()
     try:
-        url = f"http://127.0.0.1:{ours.rasa_port}/webhooks/rest/webhook"
-        results["ekey"] = measure(url, OUR_MESSAGES, [p.pid for p in ours.processes])
+        url = f"http://127.0.0.1:{stack.rasa_port}/webhooks/rest/webhook"
+        return measure(url, messages, [p.pid for p in stack.processes])
     finally:
-        ours.stop()
-    floor = Stack(rasa_port=free_port(), actions_port=free_port(), model=floor_model(),
-                  log_dir=BENCH_DIR / "logs-floor",
-                  extra_env={"TRACKER_DB": str(BENCH_DIR / "tracker-floor.db")})
-    floor.start()
-    try:
-        url = f"http://127.0.0.1:{floor.rasa_port}/webhooks/rest/webhook"
-        results["rasa_init"] = measure(url, FLOOR_MESSAGES, [p.pid for p in floor.processes])
-    finally:
-        floor.stop()
+        stack.stop()
+
+
+def main() -> int:
+    results: dict[str, dict[str, float]] = {
+        "ekey": bench_stack("ekey", OUR_MESSAGES),
+        "rasa_init": bench_stack("rasa_init", FLOOR_MESSAGES, model=floor_model()),
+    }
     ratio = {k: round(results["ekey"][k] / results["rasa_init"][k], 2)
              for k in results["ekey"] if results["rasa_init"][k]}
     results["ratio_ekey_over_floor"] = ratio
