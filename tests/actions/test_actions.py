@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 import pytest
@@ -73,6 +74,17 @@ def test_low_confidence_question_naming_nothing_falls_back() -> None:
         "明天上海天气怎么样", "ask_hours", confidence=0.6))
     assert "58103599" in messages[0]["text"]
     assert "营业执照" not in messages[0]["text"]
+
+
+def test_expected_dates_from_a_submission_day_skip_national_day() -> None:
+    """Counted from the date in the message (the NLU part is covered over REST)."""
+    messages, _ = run(answer.ActionAnswer(), tracker(
+        "我2026年9月28日提交的，什么时候能好？", "ask_duration", procedure="mofcom_unlock",
+        key_type="mofcom_ekey", kind="unlock"))
+    dates = re.findall(r"20\d\d-\d\d-\d\d", " ".join(m["text"] for m in messages))
+    # 2 working days after Mon 28 Sep 2026 is Wed 30 Sep; the next 5 skip National Day.
+    assert "2026-09-28" in dates and "2026-09-30" in dates
+    assert any(d >= "2026-10-09" for d in dates)
 
 
 def test_handoff_gives_the_hotline() -> None:
