@@ -75,3 +75,14 @@ def test_a_refused_build_leaves_the_old_database_untouched(data_copy: Path, tmp_
     with pytest.raises(KnowledgeError):
         build(url, data_copy)
     assert (tmp_path / "kb.db").read_bytes() == before
+
+
+def test_english_cut_short_by_an_unquoted_comma_is_refused(data_copy: Path) -> None:
+    path = data_copy / "passwords.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(
+        'en: "initial password after a certificate update, a new card',
+        "en: initial password after a certificate update, a new card").replace(
+        'the validity period is unchanged"}', "the validity period is unchanged}"),
+        encoding="utf-8")
+    assert "was split by an unquoted comma" in problems(data_copy)
