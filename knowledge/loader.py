@@ -155,9 +155,9 @@ def validate(ds: Dataset) -> None:
                 if row.get(fname) in (None, "", [], {}):
                     bad(kind, rid, f"missing {fname}")
             for path, value in _walk(row):
-                if isinstance(value, dict) and BILINGUAL_KEYS <= set(value) and \
-                        set(value) - BILINGUAL_KEYS and all(v is None for v in (
-                            value[k] for k in set(value) - BILINGUAL_KEYS)):
+                extra = set(value) - BILINGUAL_KEYS if isinstance(value, dict) else set()
+                if extra and set(value) >= BILINGUAL_KEYS and all(
+                        value[k] is None for k in extra):
                     # {zh: a, en: b, c} : an unquoted comma in the English cut it short
                     bad(kind, rid, f"text at {path} was split by an unquoted comma: quote it")
                 if isinstance(value, dict) and value and set(value) <= BILINGUAL_KEYS:
