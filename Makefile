@@ -10,6 +10,11 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 KB := var/.knowledge-built
 MODEL := rasa_project/models/ekey.tar.gz
+# Debian's chromium, which Playwright drives in the widget's browser tests (tests/web).
+BROWSER := /usr/bin/chromium
+# PostgreSQL, Redis and nginx, which the tests start on loopback themselves (tests/services.py).
+SERVICES := /usr/bin/redis-server /usr/sbin/nginx /usr/lib/postgresql
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # jieba's user dictionary is the only part of the knowledge base inside the model: it is
 # rewritten only when the terms change, so fixing a phone number does not retrain.
 USERDICT := var/jieba_userdict/terms.txt
@@ -20,7 +25,7 @@ TRAINING_FILES := $(shell find rasa_project/data rasa_project/components -type f
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup kb train run test lint bench clean
+.PHONY: help setup kb train run test lint bench clean browser services
 
 help:
 	@echo "make run    set up, build the knowledge base, train if needed, start the assistant"
@@ -56,8 +61,23 @@ train:
 run: $(KB) $(MODEL)
 	$(PY) -m connectors.serve
 
-test: $(KB) $(MODEL)
+test: $(KB) $(MODEL) $(BROWSER) $(SERVICES)
 	$(PY) -m pytest
+
+# Installed only when missing; as root here, with sudo on a developer's machine.
+$(BROWSER):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
+browser: $(BROWSER)
+
+$(SERVICES):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql redis-server nginx
+	# only the binaries are wanted: the tests start their own servers on free ports
+	-$(SUDO) service redis-server stop >/dev/null 2>&1; $(SUDO) service nginx stop >/dev/null 2>&1
+
+services: $(SERVICES)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import re
+
 from rasa_sdk import Tracker
 
-from knowledge.text import Lang, detect_language
+from knowledge.text import Lang, detect_language, to_traditional
 
 DEFAULT_LANG: Lang = "zh-Hans"
+# Application references and codes (EK-7K3Q9M, 4HX2PD) say nothing about the user's language.
+_CODES = re.compile(r"\b(?:EK-?)?[0-9A-Z]{6}\b")
 
 
 def reply_language(tracker: Tracker) -> Lang:
-    """The script of the latest typed message; button payloads keep the previous one."""
+    """The script of the latest typed message; button payloads and bare codes keep the last.
+
+    Chinese written only with characters both scripts share ("2026年11月16日") keeps a
+    Traditional conversation Traditional.
+    """
     text = (tracker.latest_message or {}).get("text") or ""
-    detected = None if text.startswith("/") else detect_language(text)
-    return detected or tracker.get_slot("lang") or DEFAULT_LANG
+    previous = tracker.get_slot("lang")
+    detected = None if text.startswith("/") else detect_language(_CODES.sub(" ", text))
+    if detected == "zh-Hans" and previous == "zh-Hant" and to_traditional(text) == text:
+        return "zh-Hant"
+    return detected or previous or DEFAULT_LANG

@@ -6,23 +6,16 @@ the servers are started once per test session with the model `make test` trained
 
 from __future__ import annotations
 
-import json
-import socket
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from support import FakeWeChatAPI, Servers, free_port, post
 
 from knowledge.loader import build
 from knowledge.query import KnowledgeBase
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -38,50 +31,90 @@ def kb(kb_url: str) -> KnowledgeBase:
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """The real action server and Rasa (REST channel, API behind a token); base URL, token."""
+def wechat_api() -> Iterator[FakeWeChatAPI]:
+    """Where the stacks send WeChat pushes (customer-service messages) during the tests."""
+    fake = FakeWeChatAPI()
+    yield fake
+    fake.close()
+
+
+@contextmanager
+def running_stack(var: Path, wechat_api: FakeWeChatAPI, **env: str) -> Iterator[Servers]:
+    """The real action server, Rasa (REST channel, API behind a token) and the web app.
+
+    Its databases live in `var` (or in DATABASE_URL when given), never in the developer's
+    var/ directory.
+    """
     from connectors.serve import MODEL_PATH, Stack
 
     if not MODEL_PATH.exists():
         pytest.fail("no trained model: run the tests through `make test`")
-    var = tmp_path_factory.mktemp("servers")
-    token = uuid.uuid4().hex
-    stack = Stack(rasa_port=free_port(), actions_port=free_port(), log_dir=var / "logs",
-                  extra_env={"TRACKER_DB": str(var / "tracker.db"), "RASA_TOKEN": token})
+    token, staff_token = uuid.uuid4().hex, uuid.uuid4().hex
+    build(env.get("DATABASE_URL") or f"sqlite:///{var / 'knowledge.db'}")
+    stack = Stack(rasa_port=free_port(), actions_port=free_port(), web_port=free_port(),
+                  log_dir=var / "logs",
+                  extra_env={"TRACKER_DB": str(var / "tracker.db"), "RASA_TOKEN": token,
+                             "EKEY_VAR_DIR": str(var), "STAFF_TOKEN": staff_token,
+                             # WeChat's and WeCom's published sample settings; the OA's
+                             # pushes go to the local fake send API
+                             "WECHAT_TOKEN": "spamtest", "WECHAT_APP_ID": "wx2c2769f8efd9abc2",
+                             "WECHAT_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+                             "WECHAT_APP_SECRET": "test-secret", "WECHAT_API_BASE": wechat_api.url,
+                             "WECOM_TOKEN": "QDG6eK", "WECOM_CORP_ID": "wx5823bf96d3bd56c7",
+                             "WECOM_AES_KEY": "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+                             **env})
     stack.start()
     try:
-        yield f"http://127.0.0.1:{stack.rasa_port}", token
+        yield Servers(f"http://127.0.0.1:{stack.rasa_port}", token,
+                      f"http://127.0.0.1:{stack.web_port}", staff_token, var,
+                      env.get("DATABASE_URL"))
     finally:
         stack.stop()
 
 
 @pytest.fixture(scope="session")
-def rest_url(servers: tuple[str, str]) -> str:
-    return f"{servers[0]}/webhooks/rest/webhook"
+def embedded_servers(tmp_path_factory: pytest.TempPathFactory,
+                     wechat_api: FakeWeChatAPI) -> Iterator[Servers]:
+    """The stack on its embedded defaults: SQLite everywhere, in-memory locks."""
+    with running_stack(tmp_path_factory.mktemp("servers"), wechat_api) as servers:
+        yield servers
 
 
 @pytest.fixture(scope="session")
-def rasa_api(servers: tuple[str, str]) -> tuple[str, str]:
-    return servers
+def production_servers(tmp_path_factory: pytest.TempPathFactory,
+                       wechat_api: FakeWeChatAPI) -> Iterator[Servers]:
+    """The same stack on real PostgreSQL (knowledge, applications, tracker) and Redis."""
+    import services
+
+    var = tmp_path_factory.mktemp("production")
+    with services.postgres() as db_url, services.redis(var / "redis") as redis_url, \
+            running_stack(var, wechat_api, DATABASE_URL=db_url, REDIS_URL=redis_url) as servers:
+        yield servers
+
+
+@pytest.fixture(scope="session")
+def servers(embedded_servers: Servers) -> Servers:
+    """The stack most tests talk to; tests/conversations also run on production_servers."""
+    return embedded_servers
+
+
+@pytest.fixture(scope="session")
+def rest_url(servers: Servers) -> str:
+    return f"{servers.rasa_url}/webhooks/rest/webhook"
+
+
+@pytest.fixture(scope="session")
+def rasa_api(servers: Servers) -> tuple[str, str]:
+    return servers.rasa_url, servers.token
+
+
+@pytest.fixture(scope="session")
+def web_url(servers: Servers) -> str:
+    """The web app (widget, demo page, staff console) of the running stack."""
+    return servers.web_url
 
 
 Chat = Callable[[str], list[dict]]
-
-
-def post(url: str, sender: str, message: str) -> list[dict]:
-    body = json.dumps({"sender": sender, "message": message}).encode()
-    req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=60) as resp:
-        return json.loads(resp.read().decode() or "[]")
-
-
-def joined(messages: list[dict]) -> str:
-    """All text and button titles of one bot turn, as the chat widget shows them."""
-    parts = []
-    for m in messages:
-        parts.append(m.get("text") or "")
-        parts += [b.get("title", "") for b in m.get("buttons") or []]
-    return "\n".join(parts)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import joined
+from support import joined
 
 from knowledge.text import detect_language
 

@@ -7,7 +7,7 @@ its whole material list from the knowledge base, in the user's script.
 from __future__ import annotations
 
 import pytest
-from conftest import joined
+from support import joined
 
 from knowledge.query import KnowledgeBase, pick
 from knowledge.text import detect_language, localise

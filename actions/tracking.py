@@ -1,0 +1,354 @@
+"""Application tracking in chat: register an application, ask its status, hear of updates.
+
+Two forms collect what is needed. `track_form` asks which procedure and when it was
+submitted, then issues a reference and a private code. `status_form` asks the reference and
+the code; once they match, the conversation remembers only the reference (the code is never
+kept in a slot) and later questions in the same conversation are answered straight away.
+Every stage's wording comes from knowledge/data/workflows.yaml, every date from the
+procedure's time limits.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import render
+from actions.chitchat import send
+from actions.language import reply_language
+from knowledge.applications.store import (
+    CODE_LENGTH,
+    LOCKOUT,
+    ApplicationView,
+    Verify,
+    normalise_reference,
+    shared_store,
+)
+from knowledge.applications.workflow import schedule, workflow_for, workflows
+from knowledge.dates import parse_date
+from knowledge.query import KnowledgeBase, pick, shared_kb
+from knowledge.text import Lang, normalise
+from knowledge.workdays import TZ
+
+CANCEL = "cancel"  # fills every slot of a form so it ends; the submit action then stops
+CANCEL_WORDS = re.compile(r"^\s*(/?cancel|取消|算了|不用了|stop|quit|never ?mind)\s*[.!。！]*\s*$",
+                          re.IGNORECASE)
+CODE_RE = re.compile(rf"(?<![A-Za-z0-9-])([2-9A-HJKMNP-Za-hjkmnp-z]{{{CODE_LENGTH}}})"
+                     r"(?![A-Za-z0-9])")
+# Intents that plainly ask something else: the form steps aside and the question is answered.
+ELSEWHERE = {"greet", "goodbye", "thanks", "help", "bot_challenge", "human_handoff",
+             "ask_materials", "ask_steps", "ask_location", "ask_hours", "ask_open_now",
+             "ask_fee", "ask_contact", "ask_password", "ask_channel", "ask_collect",
+             "ask_binding", "ask_procedure", "ask_duration"}
+
+
+def _lg(lang: Lang) -> str:
+    return "en" if lang == "en" else "zh"
+
+
+def _text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def _intent(tracker: Tracker) -> str:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+
+
+def _today() -> date:
+    return datetime.now(TZ).date()
+
+
+def trackable_buttons(kb: KnowledgeBase, lg: str) -> list[dict[str, str]]:
+    return [{"title": pick(kb.procedure(p).name, lg),
+             "payload": f'/inform{{"procedure":"{p}"}}'}
+            for wf in workflows().values() for p in wf.procedures] + [
+        {"title": kb.phrase("btn_cancel", lg), "payload": kb.phrase("btn_cancel", lg)}]
+
+
+def _procedure_named(kb: KnowledgeBase, tracker: Tracker) -> str | None:
+    """The procedure the latest message names (entities, or a button's payload)."""
+    ents: dict[str, str] = {}
+    for e in (tracker.latest_message or {}).get("entities") or []:
+        ents.setdefault(e["entity"], e.get("value"))
+    if ents.get("procedure") in kb.procedures:
+        return ents["procedure"]
+    if not ({"key_type", "kind"} & set(ents)):
+        return None
+    res = kb.resolve(ents.get("key_type") or tracker.get_slot("key_type"), ents.get("kind"),
+                     ents.get("channel"), ents.get("region"))
+    return res.procedure.id if res.procedure else None
+
+
+class ValidateTrackForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_track_form"
+
+    async def extract_track_procedure(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> dict[str, Any]:
+        if tracker.get_slot("track_procedure"):
+            return {}
+        if CANCEL_WORDS.match(_text(tracker)):
+            return {"track_procedure": CANCEL, "track_submitted": CANCEL}
+        kb, lang = shared_kb(), reply_language(tracker)
+        pid = _procedure_named(kb, tracker)
+        if pid is None:
+            asked = tracker.get_slot("requested_slot") == "track_procedure"
+            if asked and _intent(tracker) not in ELSEWHERE:
+                return {"track_procedure": None}  # re-ask with the buttons
+            return {}
+        if workflow_for(pid) is None:
+            name = pick(kb.procedure(pid).name, _lg(lang))
+            send(dispatcher, render.Reply(kb.phrase("track_untrackable", _lg(lang), name=name)),
+                 lang)
+            return {"track_procedure": None}
+        return {"track_procedure": pid}
+
+    async def extract_track_submitted(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> dict[str, Any]:
+        if tracker.get_slot("track_submitted") or tracker.get_slot("track_procedure") == CANCEL:
+            return {}
+        day = parse_date(_text(tracker), _today())
+        lang = reply_language(tracker)
+        if day is None:
+            if tracker.get_slot("requested_slot") == "track_submitted" and \
+                    _intent(tracker) not in ELSEWHERE and not _text(tracker).startswith("/"):
+                send(dispatcher, render.Reply(shared_kb().phrase("track_bad_date", _lg(lang))),
+                     lang)
+                return {"track_submitted": None}
+            return {}
+        if day > _today():
+            send(dispatcher, render.Reply(shared_kb().phrase(
+                "track_future_date", _lg(lang), date=day.isoformat())), lang)
+            return {"track_submitted": None}
+        return {"track_submitted": day.isoformat()}
+
+
+class ActionAskTrackProcedure(Action):
+    def name(self) -> str:
+        return "action_ask_track_procedure"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        kb, lang = shared_kb(), reply_language(tracker)
+        lg = _lg(lang)
+        send(dispatcher, render.Reply(kb.phrase("track_ask_procedure", lg),
+                                      trackable_buttons(kb, lg)), lang)
+        return [SlotSet("lang", lang)]
+
+
+class ActionAskTrackSubmitted(Action):
+    def name(self) -> str:
+        return "action_ask_track_submitted"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        kb, lang = shared_kb(), reply_language(tracker)
+        send(dispatcher, render.Reply(kb.phrase("track_ask_date", _lg(lang))), lang)
+        return [SlotSet("lang", lang)]
+
+
+def expected_lines(kb: KnowledgeBase, app: ApplicationView, lg: str) -> list[str]:
+    today = _today()
+    out = []
+    for exp in schedule(kb, app.procedure_id, app.history(), today, lg):
+        line = kb.phrase("expected_line", lg, text=exp.text, date=exp.due.date.isoformat())
+        if exp.due.estimated:
+            line += " " + kb.phrase("expected_estimated", lg, year=exp.due.date.year)
+        out.append("• " + line)
+    return out
+
+
+class ActionTrackRegister(Action):
+    def name(self) -> str:
+        return "action_track_register"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        kb, lang = shared_kb(), reply_language(tracker)
+        lg = _lg(lang)
+        pid, submitted = tracker.get_slot("track_procedure"), tracker.get_slot("track_submitted")
+        reset = [SlotSet("track_procedure", None), SlotSet("track_submitted", None),
+                 SlotSet("lang", lang)]
+        if pid == CANCEL or not pid or not submitted or workflow_for(pid) is None:
+            send(dispatcher, render.Reply(kb.phrase("track_cancelled", lg)), lang)
+            return reset
+        channel = (tracker.get_latest_input_channel() or "rest")
+        app, code = shared_store().register(pid, date.fromisoformat(submitted), lang, channel,
+                                            tracker.sender_id)
+        name = pick(kb.procedure(pid).name, lg)
+        refs = [kb.procedure(pid).source]
+        text = render._join(
+            kb.phrase("track_registered", lg, name=name, submitted=submitted,
+                      reference=app.reference, code=code),
+            [kb.phrase("track_schedule", lg), *expected_lines(kb, app, lg)],
+            render.conflict_block(kb, pid, "times", lg, refs),
+            render._sources(kb, refs, lg))
+        send(dispatcher, render.Reply(text), lang)
+        # The registering conversation may ask its status without typing the code back.
+        return reset + [SlotSet("verified_reference", app.reference)]
+
+
+class ValidateStatusForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_status_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        named = normalise_reference(_text(tracker))
+        verified = tracker.get_slot("verified_reference")
+        if verified and (named is None or named == verified):
+            return []
+        return domain_slots
+
+    async def extract_status_reference(self, dispatcher: CollectingDispatcher,
+                                       tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if CANCEL_WORDS.match(_text(tracker)):
+            return {"status_reference": CANCEL, "status_code": CANCEL}
+        ref = normalise_reference(_text(tracker))
+        if ref and ref != tracker.get_slot("status_reference"):
+            return {"status_reference": ref}
+        if tracker.get_slot("requested_slot") == "status_reference" and ref is None and \
+                _intent(tracker) not in ELSEWHERE:
+            return {"status_reference": None}
+        return {}
+
+    async def extract_status_code(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> dict[str, Any]:
+        if tracker.get_slot("status_reference") == CANCEL:
+            return {}
+        text = _text(tracker)
+        without_ref = re.sub(r"EK-?[0-9A-Z]{6}", " ", normalise(text), flags=re.IGNORECASE)
+        codes = CODE_RE.findall(without_ref)
+        if not codes:
+            if tracker.get_slot("requested_slot") == "status_code" and \
+                    _intent(tracker) not in ELSEWHERE:
+                return {"status_code": None}
+            return {}
+        return {"status_code": codes[-1].upper()}
+
+    async def validate_status_code(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """The check itself: on success only the reference is kept, never the code."""
+        ref = tracker.get_slot("status_reference")
+        if value in (None, CANCEL) or ref in (None, CANCEL):
+            return {"status_code": value}
+        kb, lang = shared_kb(), reply_language(tracker)
+        result, app = shared_store().verify(tracker.sender_id, ref, str(value))
+        if result is Verify.OK and app is not None:
+            return {"status_code": "verified", "verified_reference": app.reference}
+        if result is Verify.LOCKED:
+            hotline = kb.contact_line("licence_hotline", _lg(lang)).text
+            send(dispatcher, render.Reply(kb.phrase(
+                "status_locked", _lg(lang), minutes=int(LOCKOUT.total_seconds() // 60),
+                hotline=hotline)), lang)
+            return {"status_code": CANCEL, "status_reference": CANCEL}
+        send(dispatcher, render.Reply(kb.phrase("status_wrong", _lg(lang))), lang)
+        return {"status_code": None, "status_reference": None}
+
+
+class ActionAskStatusReference(Action):
+    def name(self) -> str:
+        return "action_ask_status_reference"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        kb, lang = shared_kb(), reply_language(tracker)
+        send(dispatcher, render.Reply(kb.phrase("status_ask_reference", _lg(lang))), lang)
+        return [SlotSet("lang", lang)]
+
+
+class ActionAskStatusCode(Action):
+    def name(self) -> str:
+        return "action_ask_status_code"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        kb, lang = shared_kb(), reply_language(tracker)
+        send(dispatcher, render.Reply(kb.phrase("status_ask_code", _lg(lang))), lang)
+        return [SlotSet("lang", lang)]
+
+
+def status_text(kb: KnowledgeBase, app: ApplicationView, lg: str) -> str:
+    """The current stage in plain words, what it means, what to do and what comes when."""
+    wf = app.workflow
+    event = app.events[-1]
+    stage = wf.stages[event.stage]
+    name = pick(kb.procedure(app.procedure_id).name, lg)
+    lines = [kb.phrase("status_heading", lg, reference=app.reference, name=name),
+             kb.phrase("status_stage", lg, stage=pick(stage.name, lg),
+                       at=event.at.astimezone(TZ).date().isoformat()),
+             pick(stage.meaning, lg)]
+    if event.remark:
+        lines.append(kb.phrase("status_remark", lg, remark=event.remark))
+    lines.append(kb.phrase("status_todo", lg, todo=pick(stage.todo, lg)))
+    blocks: list[list[str] | str] = [lines]
+    if stage.ready:
+        blocks.append([kb.phrase("heading_collect", lg),
+                       *(f"• {c.text}" for c in kb.collect_for(app.procedure_id, lg))])
+    if not (stage.final or stage.failed):
+        upcoming = schedule(kb, app.procedure_id, app.history(), _today(), lg)
+        if upcoming:
+            nxt = upcoming[0]
+            due = nxt.due.date.isoformat()
+            blocks.append(kb.phrase("status_next_due", lg, date=due, text=nxt.text))
+            if nxt.overdue:
+                contacts = "；".join(kb.contact_line(c, lg).text
+                                    for c in kb.procedure(app.procedure_id).contact_ids)
+                blocks.append(kb.phrase("status_overdue", lg, date=due, contacts=contacts))
+        else:
+            blocks.append(kb.phrase("status_no_schedule", lg))
+    refs = [kb.procedure(app.procedure_id).source, wf.source]
+    return render._join(*blocks, render._sources(kb, refs, lg))
+
+
+class ActionStatusAnswer(Action):
+    def name(self) -> str:
+        return "action_status_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        kb, lang = shared_kb(), reply_language(tracker)
+        reset = [SlotSet("status_reference", None), SlotSet("status_code", None),
+                 SlotSet("lang", lang)]
+        ref = tracker.get_slot("verified_reference")
+        if tracker.get_slot("status_code") == CANCEL or not ref:
+            if tracker.get_slot("status_reference") == CANCEL and \
+                    CANCEL_WORDS.match(_text(tracker)):
+                send(dispatcher, render.Reply(kb.phrase("status_cancelled", _lg(lang))), lang)
+            return reset
+        app = shared_store().get(ref)
+        if app is None:  # deleted since: forget it rather than answer about nothing
+            return reset + [SlotSet("verified_reference", None)]
+        send(dispatcher, render.Reply(status_text(kb, app, _lg(lang))), lang)
+        return reset
+
+
+class ActionStatusNotify(Action):
+    """Run through Rasa's conversation API when staff move an application on.
+
+    The notifier first sets `notify_reference`, then executes this action with the latest
+    output channel, so the message reaches the user on a channel that can push (WeChat).
+    """
+
+    def name(self) -> str:
+        return "action_status_notify"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        kb = shared_kb()
+        ref = tracker.get_slot("notify_reference")
+        app = shared_store().get(ref) if ref else None
+        done: list[EventType] = [SlotSet("notify_reference", None)]
+        if app is None or app.notify_recipient != tracker.sender_id:
+            return done  # only the conversation that registered it hears about it
+        lang: Lang = app.lang if app.lang in ("en", "zh-Hans", "zh-Hant") else "zh-Hans"
+        lg = _lg(lang)
+        send(dispatcher, render.Reply(kb.phrase("status_update_intro", lg) + "\n"
+                                      + status_text(kb, app, lg)), lang)
+        return done

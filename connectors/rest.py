@@ -1,0 +1,160 @@
+"""The REST channel with its input checked: Rasa's own, behind size, shape and rate limits.
+
+Rasa's `RestInput` answers a JSON list with a 500, files every sender-less message under one
+shared "default" conversation, and logs the text of a message that failed. This channel
+keeps its URL (`/webhooks/rest/webhook`, name "rest") and its replies, but first refuses,
+with a clear 4xx and nothing processed: bodies over `MAX_BODY`, anything but a JSON object
+with a string `sender` and a non-empty string `message`, messages over `MAX_CHARS`, and a
+sender sending faster than the rate limit (HTTP 429 with Retry-After).
+
+The rate limit is a token bucket per sender: in memory, or in Redis when REDIS_URL is set so
+that every replica shares it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import os
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse
+from sanic.response import json as json_response
+
+MAX_BODY = 64 * 1024
+MAX_CHARS = 2000
+MAX_SENDER = 128
+RATE_PER_SECOND = float(os.environ.get("RATE_LIMIT_PER_SECOND", "3"))
+BURST = int(os.environ.get("RATE_LIMIT_BURST", "20"))
+log = logging.getLogger(__name__)
+
+
+def problem(status: int, error: str, **headers: str) -> HTTPResponse:
+    return json_response({"error": error}, status=status, headers=headers or None)
+
+
+class MemoryBuckets:
+    """Token buckets per sender in this process, forgetting the least recent senders."""
+
+    def __init__(self, rate: float, burst: int, capacity: int = 100_000) -> None:
+        self.rate, self.burst, self.capacity = rate, burst, capacity
+        self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    async def take(self, sender: str) -> float:
+        """0 if the sender may go on, else the seconds until it may."""
+        now = time.monotonic()
+        tokens, stamp = self.buckets.pop(sender, (float(self.burst), now))
+        tokens = min(self.burst, tokens + (now - stamp) * self.rate)
+        wait = 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+        self.buckets[sender] = (tokens - 1 if wait == 0 else tokens, now)
+        while len(self.buckets) > self.capacity:
+            self.buckets.popitem(last=False)
+        return wait
+
+
+class RedisBuckets:
+    """The same bucket in Redis (one Lua call), shared by every replica."""
+
+    SCRIPT = """
+    local b = redis.call('HMGET', KEYS[1], 't', 's')
+    local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+    local tokens = tonumber(b[1]) or burst
+    local stamp = tonumber(b[2]) or now
+    tokens = math.min(burst, tokens + (now - stamp) * rate)
+    local wait = 0
+    if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) / rate end
+    redis.call('HSET', KEYS[1], 't', tokens, 's', now)
+    redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
+    return tostring(wait)
+    """
+
+    def __init__(self, url: str, rate: float, burst: int) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+        self.rate, self.burst = rate, burst
+        self.script = self.client.register_script(self.SCRIPT)
+
+    async def take(self, sender: str) -> float:
+        def call() -> float:
+            return float(self.script(keys=[f"ekey:rate:{sender}"],
+                                     args=[self.rate, self.burst, time.time()]))
+
+        return await asyncio.to_thread(call)
+
+
+def make_buckets() -> MemoryBuckets | RedisBuckets:
+    url = os.environ.get("REDIS_URL")
+    return RedisBuckets(url, RATE_PER_SECOND, BURST) if url else MemoryBuckets(
+        RATE_PER_SECOND, BURST)
+
+
+def parse(request: Request) -> tuple[dict[str, Any] | None, HTTPResponse | None]:
+    """The checked body, or the response refusing it."""
+    if len(request.body or b"") > MAX_BODY:
+        return None, problem(413, f"request body larger than {MAX_BODY} bytes")
+    try:
+        body = json.loads(request.body or b"")
+    except (ValueError, UnicodeDecodeError):
+        return None, problem(400, 'expected a JSON object {"sender": ..., "message": ...}')
+    if not isinstance(body, dict):
+        return None, problem(400, 'expected a JSON object {"sender": ..., "message": ...}')
+    sender, message = body.get("sender"), body.get("message")
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER \
+            or not sender.isprintable():
+        return None, problem(400, f"sender must be a printable string of 1-{MAX_SENDER} "
+                                  "characters")
+    if not isinstance(message, str) or not message.strip():
+        return None, problem(400, "message must be a non-empty string")
+    if len(message) > MAX_CHARS:
+        return None, problem(413, f"message longer than {MAX_CHARS} characters")
+    metadata = body.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        return None, problem(400, "metadata must be a JSON object")
+    return body, None
+
+
+class GuardedRestInput(RestInput):
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+                  ) -> Blueprint:
+        buckets = make_buckets()
+        bp = Blueprint("guarded_rest", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return json_response({"status": "ok"})
+
+        @bp.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            body, refused = parse(request)
+            if refused is not None:
+                return refused
+            assert body is not None
+            wait = await buckets.take(body["sender"])
+            if wait > 0:
+                return problem(429, "too many messages from this sender; slow down",
+                               **{"Retry-After": str(math.ceil(wait))})
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(UserMessage(
+                    body["message"], collector, body["sender"],
+                    input_channel=self.name(), metadata=body.get("metadata")))
+            except asyncio.CancelledError:
+                log.error("rest: message handling timed out")
+            except Exception as exc:  # noqa: BLE001 - answer what we have, log no text
+                log.error("rest: message handling failed: %s", type(exc).__name__)
+            return json_response(collector.messages)
+
+        return bp

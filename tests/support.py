@@ -1,0 +1,78 @@
+"""Helpers the tests share (imported as `support`; conftest modules hold only fixtures)."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+from typing import NamedTuple
+
+from connectors.serve import free_port as free_port  # re-exported for the tests
+
+
+class Servers(NamedTuple):
+    """Where the real stack listens: Rasa's base URL, its API token, the web app's base URL."""
+
+    rasa_url: str
+    token: str
+    web_url: str
+    staff_token: str
+    var_dir: Path
+    database_url: str | None = None  # PostgreSQL, when the stack runs on it
+
+
+def post(url: str, sender: str, message: str) -> list[dict]:
+    body = json.dumps({"sender": sender, "message": message}).encode()
+    req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        return json.loads(resp.read().decode() or "[]")
+
+
+def joined(messages: list[dict]) -> str:
+    """All text and button titles of one bot turn, as the chat widget shows them."""
+    parts = []
+    for m in messages:
+        parts.append(m.get("text") or "")
+        parts += [b.get("title", "") for b in m.get("buttons") or []]
+    return "\n".join(parts)
+
+
+class FakeWeChatAPI:
+    """WeChat's token and customer-service send endpoints on loopback, recording each send.
+
+    The stack under test is pointed at it (WECHAT_API_BASE), so pushes the assistant makes,
+    such as application status updates, can be checked without reaching Tencent.
+    """
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        sent = self.sent = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def _json(self, body: dict) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+                self._json({"access_token": "fake-token", "expires_in": 7200})
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                sent.append((self.path.split("?")[0], json.loads(self.rfile.read(length))))
+                self._json({"errcode": 0, "errmsg": "ok"})
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
