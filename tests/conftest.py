@@ -39,7 +39,8 @@ def wechat_api() -> Iterator[FakeWeChatAPI]:
 
 
 @contextmanager
-def running_stack(var: Path, wechat_api: FakeWeChatAPI, **env: str) -> Iterator[Servers]:
+def running_stack(var: Path, wechat_api: FakeWeChatAPI, replicas: int = 1,
+                  **env: str) -> Iterator[Servers]:
     """The real action server, Rasa (REST channel, API behind a token) and the web app.
 
     Its databases live in `var` (or in DATABASE_URL when given), never in the developer's
@@ -52,7 +53,7 @@ def running_stack(var: Path, wechat_api: FakeWeChatAPI, **env: str) -> Iterator[
     token, staff_token = uuid.uuid4().hex, uuid.uuid4().hex
     build(env.get("DATABASE_URL") or f"sqlite:///{var / 'knowledge.db'}")
     stack = Stack(rasa_port=free_port(), actions_port=free_port(), web_port=free_port(),
-                  log_dir=var / "logs",
+                  log_dir=var / "logs", replicas=replicas,
                   extra_env={"TRACKER_DB": str(var / "tracker.db"), "RASA_TOKEN": token,
                              "EKEY_VAR_DIR": str(var), "STAFF_TOKEN": staff_token,
                              # WeChat's and WeCom's published sample settings; the OA's
@@ -67,7 +68,7 @@ def running_stack(var: Path, wechat_api: FakeWeChatAPI, **env: str) -> Iterator[
     try:
         yield Servers(f"http://127.0.0.1:{stack.rasa_port}", token,
                       f"http://127.0.0.1:{stack.web_port}", staff_token, var,
-                      env.get("DATABASE_URL"))
+                      env.get("DATABASE_URL"), stack)
     finally:
         stack.stop()
 

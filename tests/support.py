@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from connectors.serve import free_port as free_port  # re-exported for the tests
 
@@ -19,6 +19,7 @@ class Servers(NamedTuple):
     staff_token: str
     var_dir: Path
     database_url: str | None = None  # PostgreSQL, when the stack runs on it
+    stack: Any = None  # the connectors.serve.Stack, for tests that stop or kill a part
 
 
 def post(url: str, sender: str, message: str) -> list[dict]:
