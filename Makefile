@@ -50,8 +50,11 @@ $(USERDICT): $(KB) ;
 kb: $(KB)
 
 $(MODEL): $(USERDICT) $(TRAINING_FILES)
+	@mkdir -p var/reports
+	start=$$(date +%s); \
 	$(VENV)/bin/rasa train --config rasa_project/config.yml --domain rasa_project/domain.yml \
-		--data rasa_project/data --out rasa_project/models --fixed-model-name ekey --force
+		--data rasa_project/data --out rasa_project/models --fixed-model-name ekey --force && \
+	echo $$(( $$(date +%s) - start )) > var/reports/train_seconds
 	touch $@
 
 train:
@@ -82,7 +85,7 @@ services: $(SERVICES)
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 
-bench: $(MODEL)
+bench: $(KB) $(MODEL) $(SERVICES)
 	$(PY) -m tests.bench
 
 clean:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sqlalchemy.engine import make_url
+
 from knowledge.db import VAR_DIR, knowledge_url
 from knowledge.loader import KnowledgeError, build, read_dataset, validate, write_jieba_userdict
 
@@ -25,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 1
     counts = ", ".join(f"{k}={len(v)}" for k, v in sorted(ds.records.items()))
-    where = "" if args.command == "check" else f" -> {args.url or knowledge_url()}"
+    target = make_url(args.url or knowledge_url()).render_as_string(hide_password=True)
+    where = "" if args.command == "check" else f" -> {target}"
     print(f"knowledge {args.command} ok: {counts}{where}")
     return 0
 

@@ -300,13 +300,15 @@ def build(url: str | None = None, data_dir: Path = DATA_DIR) -> Dataset:
     if sqlite_path:
         Path(f"{sqlite_path}.building").unlink(missing_ok=True)
     engine = make_engine(write_url)
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # one transaction: readers never see empty tables
         m.Base.metadata.create_all(conn)
         for table in reversed(m.Base.metadata.sorted_tables):
             conn.execute(delete(table))
-    with Session(engine, future=True) as session, session.begin():
+        session = Session(bind=conn, future=True)
         session.add_all(list(_rows(ds)))
         session.add(m.BuildInfo(key="data_files", value=str(len(ds.origin))))
+        session.flush()
+        session.close()
     engine.dispose()
     if sqlite_path:
         os.replace(f"{sqlite_path}.building", sqlite_path)

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from support import FakeWeChatAPI, Servers, free_port, post
+from support import FakeWeChatAPI, Servers, post, running_stack
 
 from knowledge.loader import build
 from knowledge.query import KnowledgeBase
@@ -36,41 +35,6 @@ def wechat_api() -> Iterator[FakeWeChatAPI]:
     fake = FakeWeChatAPI()
     yield fake
     fake.close()
-
-
-@contextmanager
-def running_stack(var: Path, wechat_api: FakeWeChatAPI, replicas: int = 1,
-                  **env: str) -> Iterator[Servers]:
-    """The real action server, Rasa (REST channel, API behind a token) and the web app.
-
-    Its databases live in `var` (or in DATABASE_URL when given), never in the developer's
-    var/ directory.
-    """
-    from connectors.serve import MODEL_PATH, Stack
-
-    if not MODEL_PATH.exists():
-        pytest.fail("no trained model: run the tests through `make test`")
-    token, staff_token = uuid.uuid4().hex, uuid.uuid4().hex
-    build(env.get("DATABASE_URL") or f"sqlite:///{var / 'knowledge.db'}")
-    stack = Stack(rasa_port=free_port(), actions_port=free_port(), web_port=free_port(),
-                  log_dir=var / "logs", replicas=replicas,
-                  extra_env={"TRACKER_DB": str(var / "tracker.db"), "RASA_TOKEN": token,
-                             "EKEY_VAR_DIR": str(var), "STAFF_TOKEN": staff_token,
-                             # WeChat's and WeCom's published sample settings; the OA's
-                             # pushes go to the local fake send API
-                             "WECHAT_TOKEN": "spamtest", "WECHAT_APP_ID": "wx2c2769f8efd9abc2",
-                             "WECHAT_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-                             "WECHAT_APP_SECRET": "test-secret", "WECHAT_API_BASE": wechat_api.url,
-                             "WECOM_TOKEN": "QDG6eK", "WECOM_CORP_ID": "wx5823bf96d3bd56c7",
-                             "WECOM_AES_KEY": "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
-                             **env})
-    stack.start()
-    try:
-        yield Servers(f"http://127.0.0.1:{stack.rasa_port}", token,
-                      f"http://127.0.0.1:{stack.web_port}", staff_token, var,
-                      env.get("DATABASE_URL"), stack)
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(scope="session")
@@ -99,17 +63,20 @@ def servers(embedded_servers: Servers) -> Servers:
     return embedded_servers
 
 
-@pytest.fixture(scope="session")
+# Function-scoped on purpose: `servers` is overridden (parametrized) in tests/conversations,
+# and a session-scoped fixture on top of it would hand other tests a cached URL of the
+# wrong stack.
+@pytest.fixture
 def rest_url(servers: Servers) -> str:
     return f"{servers.rasa_url}/webhooks/rest/webhook"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def rasa_api(servers: Servers) -> tuple[str, str]:
     return servers.rasa_url, servers.token
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def web_url(servers: Servers) -> str:
     """The web app (widget, demo page, staff console) of the running stack."""
     return servers.web_url

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from connectors.serve import free_port as free_port  # re-exported for the tests
+from knowledge.loader import build
 
 
 class Servers(NamedTuple):
@@ -77,3 +81,40 @@ class FakeWeChatAPI:
 
     def close(self) -> None:
         self.server.shutdown()
+
+
+@contextmanager
+def running_stack(var: Path, wechat_api: FakeWeChatAPI, replicas: int = 1,
+                  **env: str) -> Iterator[Servers]:
+    """The real action server, Rasa (REST channel, API behind a token) and the web app.
+
+    Its databases live in `var` (or in DATABASE_URL when given), never in the developer's
+    var/ directory.
+    """
+    from connectors.serve import MODEL_PATH, Stack
+
+    if not MODEL_PATH.exists():
+        import pytest
+
+        pytest.fail("no trained model: run the tests through `make test`")
+    token, staff_token = uuid.uuid4().hex, uuid.uuid4().hex
+    build(env.get("DATABASE_URL") or f"sqlite:///{var / 'knowledge.db'}")
+    stack = Stack(rasa_port=free_port(), actions_port=free_port(), web_port=free_port(),
+                  log_dir=var / "logs", replicas=replicas,
+                  extra_env={"TRACKER_DB": str(var / "tracker.db"), "RASA_TOKEN": token,
+                             "EKEY_VAR_DIR": str(var), "STAFF_TOKEN": staff_token,
+                             # WeChat's and WeCom's published sample settings; the OA's
+                             # pushes go to the local fake send API
+                             "WECHAT_TOKEN": "spamtest", "WECHAT_APP_ID": "wx2c2769f8efd9abc2",
+                             "WECHAT_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+                             "WECHAT_APP_SECRET": "test-secret", "WECHAT_API_BASE": wechat_api.url,
+                             "WECOM_TOKEN": "QDG6eK", "WECOM_CORP_ID": "wx5823bf96d3bd56c7",
+                             "WECOM_AES_KEY": "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+                             **env})
+    stack.start()
+    try:
+        yield Servers(f"http://127.0.0.1:{stack.rasa_port}", token,
+                      f"http://127.0.0.1:{stack.web_port}", staff_token, var,
+                      env.get("DATABASE_URL"), stack)
+    finally:
+        stack.stop()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import services
-from support import FakeWeChatAPI, Servers, joined, post
+from support import FakeWeChatAPI, Servers, joined, post, running_stack
 
 from knowledge.text import detect_language
 
@@ -37,8 +37,6 @@ SENDERS = 50
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    from conftest import running_stack
-
     var = tmp_path_factory.mktemp("cluster")
     fake = FakeWeChatAPI()
     with services.postgres() as db_url, services.redis(var / "redis") as redis_url, \
@@ -98,8 +96,6 @@ def test_fifty_senders_on_two_replicas_survive_losing_one(cluster: Servers) -> N
 
 
 def test_the_single_process_default_keeps_context_across_a_restart(tmp_path: Path) -> None:
-    from conftest import running_stack
-
     fake = FakeWeChatAPI()
     sender = f"restart-{uuid.uuid4().hex[:8]}"
     try:
