@@ -41,7 +41,7 @@ http {{
             proxy_connect_timeout 2s;
             proxy_read_timeout 120s;
             proxy_next_upstream error timeout http_502 non_idempotent;
-            proxy_next_upstream_tries 2;
+            proxy_next_upstream_tries 3;
         }}
     }}
 }}
