@@ -65,6 +65,9 @@ class Stack:
         env.setdefault("RASA_URL", f"http://127.0.0.1:{self.rasa_port}")
         env.setdefault("RASA_TOKEN", self.api_token)
         env.setdefault("STAFF_TOKEN", self.staff_token)
+        # Rasa's tracker store may otherwise open 150 PostgreSQL connections per process.
+        env.setdefault("SQL_POOL_SIZE", "10")
+        env.setdefault("SQL_MAX_OVERFLOW", "10")
         # The widget's page is served from the web port; only listed origins may call Rasa.
         env.setdefault("CORS_ORIGINS", f"http://localhost:{self.web_port} "
                                        f"http://127.0.0.1:{self.web_port}")

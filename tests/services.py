@@ -60,7 +60,8 @@ def postgres() -> Iterator[str]:
                    check=True, capture_output=True)
     log = workdir / "postgres.log"
     subprocess.run(_as_pg_user([_pg_bin("pg_ctl"), "-D", str(data), "-l", str(log), "-w",
-                                "-o", f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1",
+                                "-o", f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 "
+                                      "-c max_connections=200",
                                 "start"]), check=True, capture_output=True)
     try:
         subprocess.run([_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "ekey",
