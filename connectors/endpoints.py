@@ -45,7 +45,8 @@ def lock_store(env: Mapping[str, str]) -> dict[str, Any] | None:
     if not url:
         return None  # Rasa's in-memory lock store: right for one process
     parts = urlsplit(url)
-    store: dict[str, Any] = {"type": "redis", "url": parts.hostname or "localhost",
+    store: dict[str, Any] = {"type": "connectors.locks.RecoveringRedisLockStore",
+                             "url": parts.hostname or "localhost",
                              "port": parts.port or 6379,
                              "db": int(parts.path.lstrip("/") or 0), "key_prefix": "ekey",
                              "use_ssl": parts.scheme == "rediss"}

@@ -26,10 +26,10 @@ class Servers(NamedTuple):
     stack: Any = None  # the connectors.serve.Stack, for tests that stop or kill a part
 
 
-def post(url: str, sender: str, message: str) -> list[dict]:
+def post(url: str, sender: str, message: str, timeout: float = 60) -> list[dict]:
     body = json.dumps({"sender": sender, "message": message}).encode()
     req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=60) as resp:
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
         return json.loads(resp.read().decode() or "[]")
 
 

@@ -67,7 +67,8 @@ def test_fifty_senders_on_two_replicas_survive_losing_one(cluster: Servers) -> N
         for text, _ in SCRIPT:
             time.sleep(rnd.uniform(0.05, 0.6))  # think time: conversations interleave
             try:
-                replies[sender].append(joined(post(rest, sender, text)))
+                # failover may hold a message until the dead replica's lock ticket expires
+                replies[sender].append(joined(post(rest, sender, text, timeout=180)))
             except Exception as exc:  # noqa: BLE001 - recorded and asserted below
                 errors.append(f"{sender}: {exc!r}")
                 return
