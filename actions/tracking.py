@@ -25,6 +25,7 @@ from actions.language import reply_language
 from knowledge.applications.store import (
     CODE_LENGTH,
     LOCKOUT,
+    REFERENCE_RE,
     ApplicationView,
     Verify,
     normalise_reference,
@@ -129,28 +130,29 @@ class ValidateTrackForm(FormValidationAction):
         return {"track_submitted": day.isoformat()}
 
 
-class ActionAskTrackProcedure(Action):
-    def name(self) -> str:
-        return "action_ask_track_procedure"
+def ask_action(action_name: str, phrase_id: str, with_buttons: bool = False) -> type[Action]:
+    """The action a form runs to ask for one slot: a phrase, in the user's language."""
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
-        kb, lang = shared_kb(), reply_language(tracker)
-        lg = _lg(lang)
-        send(dispatcher, render.Reply(kb.phrase("track_ask_procedure", lg),
-                                      trackable_buttons(kb, lg)), lang)
-        return [SlotSet("lang", lang)]
+    class Ask(Action):
+        def name(self) -> str:
+            return action_name
+
+        async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                      domain: dict[str, Any]) -> list[EventType]:
+            kb, lang = shared_kb(), reply_language(tracker)
+            lg = _lg(lang)
+            buttons = trackable_buttons(kb, lg) if with_buttons else []
+            send(dispatcher, render.Reply(kb.phrase(phrase_id, lg), buttons), lang)
+            return [SlotSet("lang", lang)]
+
+    return Ask
 
 
-class ActionAskTrackSubmitted(Action):
-    def name(self) -> str:
-        return "action_ask_track_submitted"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
-        kb, lang = shared_kb(), reply_language(tracker)
-        send(dispatcher, render.Reply(kb.phrase("track_ask_date", _lg(lang))), lang)
-        return [SlotSet("lang", lang)]
+ActionAskTrackProcedure = ask_action("action_ask_track_procedure", "track_ask_procedure",
+                                     with_buttons=True)
+ActionAskTrackSubmitted = ask_action("action_ask_track_submitted", "track_ask_date")
+ActionAskStatusReference = ask_action("action_ask_status_reference", "status_ask_reference")
+ActionAskStatusCode = ask_action("action_ask_status_code", "status_ask_code")
 
 
 def expected_lines(kb: KnowledgeBase, app: ApplicationView, lg: str) -> list[str]:
@@ -223,7 +225,7 @@ class ValidateStatusForm(FormValidationAction):
         if tracker.get_slot("status_reference") == CANCEL:
             return {}
         text = _text(tracker)
-        without_ref = re.sub(r"EK-?[0-9A-Z]{6}", " ", normalise(text), flags=re.IGNORECASE)
+        without_ref = REFERENCE_RE.sub(" ", normalise(text))
         codes = CODE_RE.findall(without_ref)
         if not codes:
             if tracker.get_slot("requested_slot") == "status_code" and \
@@ -250,28 +252,6 @@ class ValidateStatusForm(FormValidationAction):
             return {"status_code": CANCEL, "status_reference": CANCEL}
         send(dispatcher, render.Reply(kb.phrase("status_wrong", _lg(lang))), lang)
         return {"status_code": None, "status_reference": None}
-
-
-class ActionAskStatusReference(Action):
-    def name(self) -> str:
-        return "action_ask_status_reference"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
-        kb, lang = shared_kb(), reply_language(tracker)
-        send(dispatcher, render.Reply(kb.phrase("status_ask_reference", _lg(lang))), lang)
-        return [SlotSet("lang", lang)]
-
-
-class ActionAskStatusCode(Action):
-    def name(self) -> str:
-        return "action_ask_status_code"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[EventType]:
-        kb, lang = shared_kb(), reply_language(tracker)
-        send(dispatcher, render.Reply(kb.phrase("status_ask_code", _lg(lang))), lang)
-        return [SlotSet("lang", lang)]
 
 
 def status_text(kb: KnowledgeBase, app: ApplicationView, lg: str) -> str:

@@ -21,10 +21,9 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from knowledge.applications.store import ApplicationStore
 from knowledge.db import PROJECT_ROOT
@@ -32,10 +31,6 @@ from knowledge.loader import build
 from knowledge.query import KnowledgeBase, pick
 from knowledge.text import to_traditional
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 TIMEOUT_MS = 15_000
 HOSTILE = '<img src=x onerror="alert(1)"><b>bold</b>'
 
@@ -110,23 +105,6 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: the staff console tests need Debian's chromium; "
-                    "run `make browser` (or, as root, `apt-get install -y chromium`)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def dialogs() -> list[str]:
-    """Messages of any alert the page opened: an injected script would show up here."""
-    return []
 
 
 @pytest.fixture

@@ -12,40 +12,18 @@ import json
 import re
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, Route, expect
 
 pytestmark = pytest.mark.conversation
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 ANSWER_TIMEOUT_MS = 60_000  # the first answers after Rasa starts can take a while
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 # Everything below is inside the widget's open shadow root; Playwright's CSS pierces it.
 BOT = "#ekey-widget .msg.bot:not(.welcome):not(.typing)"
 USER = "#ekey-widget .msg.user"
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: the widget tests need Debian's chromium; "
-                    "run `make browser` (or `apt-get install -y chromium`)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def dialogs() -> list[str]:
-    """Messages of any alert/confirm the page opened: an injected script would show here."""
-    return []
 
 
 @pytest.fixture
