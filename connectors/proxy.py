@@ -3,8 +3,10 @@
 `Stack(replicas=2)` runs the replicas on free loopback ports and this nginx on RASA_PORT, so
 clients see one Rasa. A message is retried on the next replica when the first fails before
 answering (`non_idempotent`): a replica that dies mid-message has not saved the turn
-(Rasa saves the tracker after the whole turn), so the retry processes it once; the Redis
-lock store keeps one sender's messages in order across replicas.
+(Rasa saves the tracker after the whole turn), so the retry processes it once; one that
+died after saving but before answering is recognised by the request id nginx keeps across
+the retry (connectors/rest.py), and the saved answer is returned. The Redis lock store keeps
+one sender's messages in order across replicas.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ http {{
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host $host;
+            # kept across retries: a replica answers a retried message from the saved turn
+            proxy_set_header X-Request-ID $request_id;
             proxy_connect_timeout 2s;
             proxy_read_timeout 120s;
             proxy_next_upstream error timeout http_502 non_idempotent;

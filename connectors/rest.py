@@ -25,6 +25,7 @@ from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
@@ -122,6 +123,36 @@ def parse(request: Request) -> tuple[dict[str, Any] | None, HTTPResponse | None]
     return body, None
 
 
+async def already_answered(request: Request, sender: str, request_id: str
+                           ) -> list[dict[str, Any]] | None:
+    """The reply already given to this request, if a replica saved it before dying.
+
+    nginx names each client request (X-Request-ID) and keeps the name when it retries the
+    request on another replica. A replica killed after saving the turn but before answering
+    would otherwise have the message processed twice; here the retry answers from the
+    saved turn instead.
+    """
+    agent = getattr(request.app.ctx, "agent", None)
+    tracker = await agent.tracker_store.retrieve(sender) if agent else None
+    if tracker is None:
+        return None
+    saved: list[BotUttered] | None = None
+    for event in tracker.events:
+        if isinstance(event, UserUttered):
+            if saved is not None:
+                break
+            if (event.metadata or {}).get("request_id") == request_id:
+                saved = []
+        elif isinstance(event, BotUttered) and saved is not None:
+            saved.append(event)
+    if saved is None:
+        return None
+    collector = CollectingOutputChannel()  # splits and shapes them as the first answer did
+    for bot in saved:
+        await collector.send_response(sender, {"text": bot.text, **(bot.data or {})})
+    return collector.messages
+
+
 class GuardedRestInput(RestInput):
     @classmethod
     def name(cls) -> str:
@@ -146,11 +177,18 @@ class GuardedRestInput(RestInput):
             if wait > 0:
                 return problem(429, "too many messages from this sender; slow down",
                                **{"Retry-After": str(math.ceil(wait))})
+            metadata = body.get("metadata")
+            request_id = request.headers.get("x-request-id")
+            if request_id:
+                replay = await already_answered(request, body["sender"], request_id[:64])
+                if replay is not None:
+                    return json_response(replay)
+                metadata = {**(metadata or {}), "request_id": request_id[:64]}
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(
                     body["message"], collector, body["sender"],
-                    input_channel=self.name(), metadata=body.get("metadata")))
+                    input_channel=self.name(), metadata=metadata))
             except asyncio.CancelledError:
                 log.error("rest: message handling timed out")
             except Exception as exc:  # noqa: BLE001 - answer what we have, log no text

@@ -108,3 +108,19 @@ def test_the_single_process_default_keeps_context_across_a_restart(tmp_path: Pat
             assert "营业执照" in joined(post(rest, sender, "要带什么材料？"))
     finally:
         fake.close()
+
+
+def test_a_retried_request_is_answered_from_the_saved_turn(servers: Servers) -> None:
+    """What nginx does after a replica died between saving a turn and answering it."""
+    sender = f"retry-{uuid.uuid4().hex[:8]}"
+    body = json.dumps({"sender": sender, "message": "电子口岸IC卡解锁"}).encode()
+
+    def send() -> list[dict]:
+        req = urllib.request.Request(f"{servers.rasa_url}/webhooks/rest/webhook", body, {
+            "Content-Type": "application/json", "X-Request-ID": "req-42"})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return json.loads(resp.read())
+
+    first, again = send(), send()
+    assert "IC卡" in joined(first) and again == first
+    assert tracker_texts(servers, sender) == ["电子口岸IC卡解锁"]
