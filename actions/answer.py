@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import render
 from actions.chitchat import fallback_reply, send
 from actions.language import reply_language
+from actions.slots import only_changes
 from knowledge.dates import parse_date
 from knowledge.query import KnowledgeBase, Resolution, pick, shared_kb
 from knowledge.text import Lang
@@ -51,6 +52,9 @@ class ActionAnswer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
+        return only_changes(tracker, self._respond(dispatcher, tracker))
+
+    def _respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         kb = shared_kb()
         lang = reply_language(tracker)
         message = tracker.latest_message or {}

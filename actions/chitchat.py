@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.language import reply_language
 from actions.render import Reply
+from actions.slots import only_changes
 from knowledge.query import KnowledgeBase, shared_kb
 from knowledge.text import Lang, localise
 
@@ -51,7 +52,7 @@ class ActionFallback(Action):
                   domain: dict[str, Any]) -> list[EventType]:
         lang = reply_language(tracker)
         send(dispatcher, fallback_reply(shared_kb(), lang), lang)
-        return [SlotSet("lang", lang)]
+        return only_changes(tracker, [SlotSet("lang", lang)])
 
 
 class ActionChitchat(Action):
@@ -75,4 +76,4 @@ class ActionChitchat(Action):
         else:
             reply = fallback_reply(kb, lang)
         send(dispatcher, reply, lang)
-        return [SlotSet("lang", lang)]
+        return only_changes(tracker, [SlotSet("lang", lang)])

@@ -22,6 +22,7 @@ from rasa_sdk.types import DomainDict
 from actions import render
 from actions.chitchat import send
 from actions.language import reply_language
+from actions.slots import only_changes
 from knowledge.applications.store import (
     CODE_LENGTH,
     LOCKOUT,
@@ -143,7 +144,7 @@ def ask_action(action_name: str, phrase_id: str, with_buttons: bool = False) -> 
             lg = _lg(lang)
             buttons = trackable_buttons(kb, lg) if with_buttons else []
             send(dispatcher, render.Reply(kb.phrase(phrase_id, lg), buttons), lang)
-            return [SlotSet("lang", lang)]
+            return only_changes(tracker, [SlotSet("lang", lang)])
 
     return Ask
 

@@ -227,7 +227,7 @@ def main() -> int:
     for replicas in (1, 2):
         results[f"ekey_r{replicas}"] = bench_stack("ekey", OUR_MESSAGES, replicas)
         results[f"floor_r{replicas}"] = bench_stack("floor", FLOOR_MESSAGES, replicas,
-                                                    model=floor)
+                                                    model=floor, rasa_fixes=False)
     lines = [f"Machine: {os.cpu_count()} cores. Training: ekey "
              f"{train_file.read_text().strip() if train_file.exists() else '?'} s "
              f"(last `make train`), rasa init floor {floor_train or '?'} s.", ""]

@@ -1,0 +1,85 @@
+"""Rasa's command line with two per-message costs of Rasa 3.6 removed.
+
+``python -m connectors.rasa_fixes run ...`` is ``rasa run ...`` (`connectors.serve` starts
+every replica this way). Profiling a replica under load showed two thirds of its time in two
+places that do the same work on every message:
+
+- After every custom action, Rasa validates the action server's answer with
+  ``jsonschema.validate``, which first checks the (constant) schema against the JSON Schema
+  meta-schema: a third of the time of a turn, growing with nothing. Here the schema is
+  checked once and the compiled validator is reused; answers are validated exactly as
+  before, and an invalid one raises the same `ValidationError`.
+- Turning stored events back into objects looks each event's class up by walking every
+  subclass of `Event` (with `inspect.isabstract` on each), once per event, for every event
+  of the conversation on every message. Here the walk's result is kept in a dictionary, in
+  the walk's own order, and walked again only for a type name it does not know yet (an
+  event class imported later).
+
+Both are plain functions replaced on import of this module, before Rasa starts; nothing
+else in Rasa changes. Rasa is pinned (pyproject.toml), and tests/channels/test_rasa_fixes.py
+checks the replacements against Rasa's own behaviour, so an upgrade that changes either
+function fails there first.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from jsonschema import exceptions, validators
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
+
+# Rasa's own, for the tests that hold the replacements to them.
+RASA_RESOLVE_BY_TYPE = Event.resolve_by_type
+RASA_VALIDATE_ACTION_RESULT = RemoteAction._validate_action_result
+_EVENT_TYPES: dict[str, type[Event]] = {}
+_ACTION_RESULT_VALIDATOR: list[Any] = []
+
+
+def resolve_event_type(type_name: str, default: type[Event] | None = None
+                       ) -> type[Event] | None:
+    """`Event.resolve_by_type`, remembering the class of each type name."""
+    found = _EVENT_TYPES.get(type_name)
+    if found is None:
+        for cls in all_subclasses(Event):  # the first class of a name wins, as in Rasa
+            _EVENT_TYPES.setdefault(cls.type_name, cls)
+        found = _EVENT_TYPES.get(type_name)
+    if found is not None:
+        return found
+    if type_name == "topic":
+        return None  # Rasa's backwards compatibility for old TopicSet events
+    if default is not None:
+        return default
+    raise ValueError(f"Unknown event name '{type_name}'.")
+
+
+def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+    """`RemoteAction._validate_action_result`, with the schema checked only once."""
+    if not _ACTION_RESULT_VALIDATOR:
+        schema = self.action_response_format_spec()
+        cls = validators.validator_for(schema)
+        cls.check_schema(schema)
+        _ACTION_RESULT_VALIDATOR.append(cls(schema))
+    error = exceptions.best_match(_ACTION_RESULT_VALIDATOR[0].iter_errors(result))
+    if error is None:
+        return True
+    error.message += (". Failed to validate Action server response from API, make sure your "
+                      "response from the Action endpoint is valid.")
+    raise error
+
+
+Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[method-assign]
+RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+
+
+def main() -> None:
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv[0] = "rasa"
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
