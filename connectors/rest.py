@@ -92,6 +92,37 @@ class RedisBuckets:
         return await asyncio.to_thread(call)
 
 
+class RedisRequestLog:
+    """Which request ids some replica has already started, so that only a retry pays for
+    reading the conversation back (`already_answered`)."""
+
+    def __init__(self, url: str, keep_seconds: int = 600) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+        self.keep_seconds = keep_seconds
+
+    async def is_retry(self, request_id: str) -> bool:
+        def call() -> bool:
+            return not self.client.set(f"ekey:request:{request_id}", 1, nx=True,
+                                       ex=self.keep_seconds)
+
+        return await asyncio.to_thread(call)
+
+
+class AlwaysCheck:
+    """Without Redis there is no shared record: every request that names itself is looked
+    up (only clients that send their own X-Request-ID do, since no proxy is in front)."""
+
+    async def is_retry(self, request_id: str) -> bool:
+        return True
+
+
+def make_request_log() -> RedisRequestLog | AlwaysCheck:
+    url = os.environ.get("REDIS_URL")
+    return RedisRequestLog(url) if url else AlwaysCheck()
+
+
 def make_buckets() -> MemoryBuckets | RedisBuckets:
     url = os.environ.get("REDIS_URL")
     return RedisBuckets(url, RATE_PER_SECOND, BURST) if url else MemoryBuckets(
@@ -160,7 +191,7 @@ class GuardedRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
                   ) -> Blueprint:
-        buckets = make_buckets()
+        buckets, requests = make_buckets(), make_request_log()
         bp = Blueprint("guarded_rest", __name__)
 
         @bp.route("/", methods=["GET"])
@@ -180,10 +211,12 @@ class GuardedRestInput(RestInput):
             metadata = body.get("metadata")
             request_id = request.headers.get("x-request-id")
             if request_id:
-                replay = await already_answered(request, body["sender"], request_id[:64])
-                if replay is not None:
-                    return json_response(replay)
-                metadata = {**(metadata or {}), "request_id": request_id[:64]}
+                request_id = request_id[:64]
+                if await requests.is_retry(request_id):
+                    replay = await already_answered(request, body["sender"], request_id)
+                    if replay is not None:
+                        return json_response(replay)
+                metadata = {**(metadata or {}), "request_id": request_id}
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(

@@ -32,7 +32,8 @@ def test_unknown_event_types_as_in_rasa() -> None:
 
 
 def test_stored_events_round_trip() -> None:
-    events = [ActionExecuted("action_listen"), UserUttered("电子钥匙锁了", {"name": "ask_materials"}),
+    events = [ActionExecuted("action_listen"),
+              UserUttered("电子钥匙锁了", {"name": "ask_materials"}),
               SlotSet("procedure", "mofcom_unlock")]
     assert [Event.from_parameters(e.as_dict()) for e in events] == events
 
