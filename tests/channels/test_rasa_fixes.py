@@ -69,3 +69,20 @@ def test_invalid_action_results_fail_as_in_rasa(result: dict) -> None:
         rasa_fixes.RASA_VALIDATE_ACTION_RESULT(action, result)
     assert ours.value.path == rasas.value.path
     assert ours.value.validator == rasas.value.validator
+
+
+def test_what_the_model_load_leaves_is_frozen_out_of_collections() -> None:
+    import asyncio
+    import gc
+
+    import rasa.core.run
+
+    async def load() -> str:
+        return "agent"
+
+    assert rasa.core.run.load_agent_on_start.__wrapped__ is not None  # replaced in Rasa
+    try:
+        assert asyncio.run(rasa_fixes.freeze_after(load)()) == "agent"
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
