@@ -77,12 +77,9 @@ class RedisBuckets:
     return tostring(wait)
     """
 
-    def __init__(self, url: str, rate: float, burst: int) -> None:
-        import redis
-
-        self.client = redis.Redis.from_url(url)
+    def __init__(self, client: Any, rate: float, burst: int) -> None:
         self.rate, self.burst = rate, burst
-        self.script = self.client.register_script(self.SCRIPT)
+        self.script = client.register_script(self.SCRIPT)
 
     async def take(self, sender: str) -> float:
         def call() -> float:
@@ -96,11 +93,8 @@ class RedisRequestLog:
     """Which request ids some replica has already started, so that only a retry pays for
     reading the conversation back (`already_answered`)."""
 
-    def __init__(self, url: str, keep_seconds: int = 600) -> None:
-        import redis
-
-        self.client = redis.Redis.from_url(url)
-        self.keep_seconds = keep_seconds
+    def __init__(self, client: Any, keep_seconds: int = 600) -> None:
+        self.client, self.keep_seconds = client, keep_seconds
 
     async def is_retry(self, request_id: str) -> bool:
         def call() -> bool:
@@ -118,15 +112,15 @@ class AlwaysCheck:
         return True
 
 
-def make_request_log() -> RedisRequestLog | AlwaysCheck:
+def shared_state() -> tuple[MemoryBuckets | RedisBuckets, RedisRequestLog | AlwaysCheck]:
+    """The rate limit and the request log: in Redis (one client) when REDIS_URL is set."""
     url = os.environ.get("REDIS_URL")
-    return RedisRequestLog(url) if url else AlwaysCheck()
+    if not url:
+        return MemoryBuckets(RATE_PER_SECOND, BURST), AlwaysCheck()
+    import redis
 
-
-def make_buckets() -> MemoryBuckets | RedisBuckets:
-    url = os.environ.get("REDIS_URL")
-    return RedisBuckets(url, RATE_PER_SECOND, BURST) if url else MemoryBuckets(
-        RATE_PER_SECOND, BURST)
+    client = redis.Redis.from_url(url)
+    return RedisBuckets(client, RATE_PER_SECOND, BURST), RedisRequestLog(client)
 
 
 def parse(request: Request) -> tuple[dict[str, Any] | None, HTTPResponse | None]:
@@ -191,7 +185,7 @@ class GuardedRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
                   ) -> Blueprint:
-        buckets, requests = make_buckets(), make_request_log()
+        buckets, requests = shared_state()
         bp = Blueprint("guarded_rest", __name__)
 
         @bp.route("/", methods=["GET"])

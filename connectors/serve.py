@@ -48,7 +48,7 @@ class Stack:
     processes: list[subprocess.Popen] = field(default_factory=list)
     named: dict[str, subprocess.Popen] = field(default_factory=dict)
     replica_ports: list[int] = field(default_factory=list)
-    # Rasa with this project's fixes for two per-message costs (connectors/rasa_fixes.py);
+    # Rasa with this project's fixes for three of its costs (connectors/rasa_fixes.py);
     # the bench turns them off to measure stock Rasa as the framework's floor.
     rasa_fixes: bool = True
     # Rasa's HTTP API is only ever on behind a token. Without RASA_TOKEN set, a random one
