@@ -1,9 +1,12 @@
 """action_answer: every question about the keys, answered from the knowledge base.
 
-The intent names the facet asked about (materials, where, when, ...); the slots, filled by
-the knowledge-base entity extractor, name the key type and kind of business. When the
-procedure cannot be known, the user gets a clarifying question with buttons and the facet is
-kept, so the answer follows the click.
+actions/decide.py says whether to answer and which facets are asked (materials, where, when,
+...); the slots, filled by the knowledge-base entity extractor, name the key type and kind of
+business. The passages of the knowledge base closest to the question are quoted first when
+they answer it directly (the user name rule, who signs a letter). When the procedure cannot
+be known, the user gets a clarifying question with buttons and the facet is kept, so the
+answer follows the click. Out-of-scope and low-confidence messages come here too, and are
+refused only when they name nothing of ours.
 """
 
 from __future__ import annotations
@@ -17,33 +20,28 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
 from actions.chitchat import fallback_reply, send
+from actions.decide import Understanding, facets_asked, should_answer, understand
 from actions.language import reply_language
 from actions.slots import only_changes
 from knowledge.dates import parse_date
+from knowledge.passages import Hit
 from knowledge.query import KnowledgeBase, Resolution, pick, shared_kb
 from knowledge.text import Lang
 from knowledge.workdays import TZ
 
-FACET_OF_INTENT = {
-    "ask_procedure": "procedure", "ask_materials": "materials", "ask_steps": "steps",
-    "ask_location": "location", "ask_hours": "hours", "ask_open_now": "open_now",
-    "ask_duration": "times", "ask_fee": "fee", "ask_contact": "contact",
-    "ask_password": "password", "ask_channel": "channel", "ask_collect": "collect",
-    "ask_binding": "binding",
-}
 # Facets that need one procedure; the others can be answered for a key type or in general.
-PROCEDURE_FACETS = {"procedure", "materials", "steps", "times", "fee", "collect", "channel"}
-# Below this confidence a question that names nothing we know is treated as out of scope.
-UNGROUNDED_MIN_CONFIDENCE = 0.85
-
-
-def latest_entities(tracker: Tracker) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for ent in (tracker.latest_message or {}).get("entities") or []:
-        values = out.setdefault(ent["entity"], [])
-        if ent.get("value") not in values:
-            values.append(ent.get("value"))
-    return out
+PROCEDURE_FACETS = {"procedure", "materials", "steps", "times", "collect", "channel"}
+# Passages this close to the question are quoted as its direct answer: a BM25 score of
+# several shared rare terms, or fewer terms that are nearly all the question has (short
+# English questions); and within 80 % of the best one.
+DETAIL_MIN_SCORE = 6.0
+DETAIL_SHORT_SCORE, DETAIL_SHORT_COVERAGE = 3.5, 0.9
+DETAIL_RELATIVE = 0.8
+# Which passages a facet's own answer already shows in full.
+SHOWN_BY_FACET = {"procedure": {"summary", "material", "time", "password"},
+                  "materials": {"material"}, "steps": {"step"}, "times": {"time"},
+                  "fee": {"fee"}, "collect": {"collect"}, "password": {"password"},
+                  "contact": {"contact"}}
 
 
 class ActionAnswer(Action):
@@ -57,51 +55,97 @@ class ActionAnswer(Action):
     def _respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         kb = shared_kb()
         lang = reply_language(tracker)
-        message = tracker.latest_message or {}
-        intent = (message.get("intent") or {}).get("name") or ""
-        facet = FACET_OF_INTENT.get(intent) or tracker.get_slot("pending_facet") or "procedure"
-        ents = latest_entities(tracker)
+        lg = "en" if lang == "en" else "zh"
+        u = understand(kb, tracker.latest_message or {})
+        ents = u.entities
         events: list[EventType] = [SlotSet("lang", lang)]
-
-        if self._ungrounded(tracker, ents, intent):
-            reply = fallback_reply(kb, lang)
-            send(dispatcher, reply, lang)
-            return events
-
-        topic = next(iter(ents.get("topic", [])), None)
-        if facet == "binding" or (topic and facet in {"procedure", "steps"}):
-            topic = topic or "ail_binding"
-            send(dispatcher, render.Reply(render.topic(kb, topic, lang)), lang)
-            return events + [SlotSet("pending_facet", None)]
+        context = any(tracker.get_slot(s) for s in ("procedure", "key_type", "kind"))
 
         resolution = self._resolve(kb, tracker, ents)
         procedure_id = resolution.procedure.id if resolution.procedure else None
+        hits = self._passages(kb, u.text, procedure_id, tracker.get_slot("key_type")
+                              if "key_type" not in ents else ents["key_type"][0])
+        if not should_answer(kb, u, context, hits[0] if hits else None):
+            send(dispatcher, fallback_reply(kb, lang), lang)
+            return events
+
+        facets = facets_asked(u, tracker.get_slot("pending_facet"),
+                              tracker.get_slot("last_facet") if context else None)
+        facets = facets or ["procedure"]
+        topic = self._topic(u, facets, hits)
+        if topic:
+            send(dispatcher, render.Reply(render.topic(kb, topic, lang)), lang)
+            return events + [SlotSet("pending_facet", None)]
+        events.append(SlotSet("last_facet", facets[0]))
+
         if procedure_id:
             proc = resolution.procedure
             events += [SlotSet("procedure", procedure_id), SlotSet("key_type", proc.key_type_id),
                        SlotSet("kind", proc.kind_id), SlotSet("pending_facet", None)]
-        if facet in PROCEDURE_FACETS and procedure_id is None:
-            send(dispatcher, self._clarify(kb, resolution, tracker, lang), lang)
-            return events + [SlotSet("pending_facet", facet)]
+        details = self._details(hits, facets)
+        needs_procedure = [f for f in facets if f in PROCEDURE_FACETS]
+        if needs_procedure and procedure_id is None:
+            reply = self._clarify(kb, resolution, tracker, lang)
+            if details:
+                reply.text = render.details(kb, [h.passage for h in details], lang) \
+                    + "\n\n" + reply.text
+            send(dispatcher, reply, lang)
+            return events + [SlotSet("pending_facet", needs_procedure[0])]
 
-        reply = self._answer(kb, facet, procedure_id, tracker, ents, lang)
-        if procedure_id and facet in PROCEDURE_FACETS and resolution.alternatives:
+        blocks = [self._answer(kb, f, procedure_id, tracker, u, lang).text for f in facets]
+        if details:
+            blocks.insert(0, render.details(kb, [h.passage for h in details], lang))
+        reply = render.Reply(render.merge_blocks(blocks))
+        if procedure_id and set(facets) & PROCEDURE_FACETS and resolution.alternatives:
             offer, buttons = render.alternatives_buttons(
-                kb, [p.id for p in resolution.alternatives], "en" if lang == "en" else "zh")
+                kb, [p.id for p in resolution.alternatives], lg)
             reply.text += "\n\n" + "\n".join(offer)
             reply.buttons += buttons
         send(dispatcher, reply, lang)
         return events
 
     @staticmethod
-    def _ungrounded(tracker: Tracker, ents: dict[str, list[str]], intent: str) -> bool:
-        """A confident-looking question that names nothing of ours, with no context to lean on."""
-        if ents or intent == "inform":
-            return False
-        context = any(tracker.get_slot(s) for s in ("procedure", "key_type", "kind"))
-        confidence = float(((tracker.latest_message or {}).get("intent") or {})
-                           .get("confidence") or 0.0)
-        return not context and confidence < UNGROUNDED_MIN_CONFIDENCE
+    def _passages(kb: KnowledgeBase, text: str, procedure_id: str | None,
+                  key_type: str | None) -> list[Hit]:
+        """The knowledge base's sentences closest to the question, within what it is about."""
+        if text.startswith("/"):
+            return []
+        scope: set[str | None] | None = None
+        if procedure_id:
+            scope = {procedure_id, None}
+        elif key_type:
+            scope = {p.id for p in kb.procedures.values() if p.key_type_id == key_type} | {None}
+        return kb.passage_index.search(text, scope)
+
+    @staticmethod
+    def _topic(u: Understanding, facets: list[str], hits: list[Hit]) -> str | None:
+        """A stand-alone rule (topics.yaml) answers when it is what the message is about.
+
+        Its words are broad ("单一窗口", "bind"), so when the message also names a key, a kind
+        of business or a procedure, the rule must also be the closest passage to win.
+        """
+        topic = next(iter(u.entities.get("topic", [])), None)
+        if facets[0] == "binding":
+            topic = topic or "ail_binding"
+        elif not (topic and facets[0] in {"procedure", "steps"}):
+            return None
+        named = {"key_type", "kind", "procedure"} & set(u.entities)
+        closest = hits[0].passage.id if hits else ""
+        return topic if not named or closest == f"topic/{topic}" else None
+
+    @staticmethod
+    def _details(hits: list[Hit], facets: list[str]) -> list[Hit]:
+        """Passages that answer the question directly and the facet answers do not show."""
+        if not hits:
+            return []
+        best = hits[0]
+        if best.score < DETAIL_MIN_SCORE and not (
+                best.score >= DETAIL_SHORT_SCORE and best.coverage >= DETAIL_SHORT_COVERAGE):
+            return []
+        shown = set().union(*(SHOWN_BY_FACET.get(f, set()) for f in facets))
+        top = hits[0].score
+        return [h for h in hits[:2] if h.score >= top * DETAIL_RELATIVE
+                and h.passage.kind not in shown]
 
     @staticmethod
     def _resolve(kb: KnowledgeBase, tracker: Tracker, ents: dict[str, list[str]]) -> Resolution:
@@ -135,8 +179,21 @@ class ActionAnswer(Action):
         return render.Reply(kb.phrase("ask_anything", lg), buttons)
 
     def _answer(self, kb: KnowledgeBase, facet: str, procedure_id: str | None,
-                tracker: Tracker, ents: dict[str, list[str]], lang: Lang) -> render.Reply:
-        if procedure_id and facet in PROCEDURE_FACETS:
+                tracker: Tracker, u: Understanding, lang: Lang) -> render.Reply:
+        ents = u.entities
+        lg = "en" if lang == "en" else "zh"
+        key_type = tracker.get_slot("key_type")
+        if ents.get("key_type"):
+            key_type = ents["key_type"][0]
+        if facet == "materials" and procedure_id and u.materials:
+            return render.Reply(render.material_check(kb, procedure_id, u.materials, lang)
+                                + "\n\n" + render.materials(kb, procedure_id, lang))
+        if facet == "fee" and procedure_id is None:
+            return render.Reply(render.fee_overview(
+                kb, self._scope_procedures(kb, None, key_type), lang))
+        if facet == "validity":
+            return render.Reply(render.validity(kb, procedure_id, key_type, lang))
+        if procedure_id and (facet in PROCEDURE_FACETS or facet == "fee"):
             if facet == "times":
                 text = (tracker.latest_message or {}).get("text") or ""
                 submitted = parse_date(text, datetime.now(TZ).date())
@@ -145,9 +202,9 @@ class ActionAnswer(Action):
                         "steps": render.steps, "fee": render.fee, "collect": render.collect,
                         "channel": render.channel}[facet]
             return render.Reply(renderer(kb, procedure_id, lang))
-        lg = "en" if lang == "en" else "zh"
-        key_type = tracker.get_slot("key_type")
         scope = self._scope_procedures(kb, procedure_id, key_type)
+        if len(ents.get("key_type", [])) > 1 and facet in {"password", "contact"}:
+            scope = [p for k in ents["key_type"] for p in self._scope_procedures(kb, None, k)]
         if facet == "password":
             named = ents.get("password", [])
             lines = ([kb.password_line(p, lg) for p in named] if named else

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from knowledge.passages import Passage
 from knowledge.query import KnowledgeBase, Line, OfficeInfo, pick
 from knowledge.text import Lang
 from knowledge.workdays import holiday_name
@@ -296,3 +297,101 @@ def topic(kb: KnowledgeBase, topic_id: str, lang: Lang) -> str:
     t = kb.topics[topic_id]
     return _join(kb.phrase("heading_procedure", lg, name=pick(t.name, lg)), pick(t.text, lg),
                  _sources(kb, [t.source], lg))
+
+
+def details(kb: KnowledgeBase, passages: Sequence[Passage], lang: Lang) -> str:
+    """The knowledge base's own sentences that answer the question, each with its source."""
+    lg = _lang(lang)
+    lines = [kb.phrase("heading_details", lg)]
+    for p in passages:
+        owner = (f"{pick(kb.procedure(p.procedure_id).name, lg)}: "
+                 if p.procedure_id and p.procedure_id in kb.procedures else "")
+        cite = kb.source_label(p.source, lg)
+        lines.append(f"• {owner}{p.text(lg)}" + (f"（{cite}）" if lg == "zh" else f" ({cite})"))
+    return "\n".join(lines)
+
+
+def merge_blocks(blocks: Sequence[str]) -> str:
+    """Several answers to one message as one text: the procedure's heading is said once."""
+    out: list[str] = []
+    seen_titles: set[str] = set()
+    for block in blocks:
+        first, _, rest = block.partition("\n")
+        if first.startswith("【") and first in seen_titles:
+            block = rest.lstrip("\n")
+        elif first.startswith("【"):
+            seen_titles.add(first)
+        if block:
+            out.append(block)
+    return "\n\n".join(out)
+
+
+def material_check(kb: KnowledgeBase, procedure_id: str, material_ids: Sequence[str],
+                   lang: Lang) -> str:
+    """"Do I need X?": yes with its qualifier, or no because the list does not have it."""
+    lg = _lang(lang)
+    listed = {m.material_id: m for m in kb.materials_for(procedure_id, lg)}
+    name = pick(kb.procedure(procedure_id).name, lg)
+    lines: list[str] = []
+    for mid in material_ids:
+        if mid in listed:
+            m = listed[mid]
+            text = f"{m.name}（{m.qualifier}）" if m.qualifier and lg == "zh" else (
+                f"{m.name} ({m.qualifier})" if m.qualifier else m.name)
+            lines.append(kb.phrase("material_needed", lg, material=text))
+        elif not any(other in listed for other in material_ids):
+            material = pick(kb.materials[mid].name, lg) if mid in kb.materials else mid
+            lines.append(kb.phrase("material_not_needed", lg, material=material, name=name))
+    return "\n".join(dict.fromkeys(lines))
+
+
+def fee_overview(kb: KnowledgeBase, procedure_ids: Sequence[str], lang: Lang) -> str:
+    """The fee question without a procedure: each stated fee with what it covers."""
+    lg = _lang(lang)
+    ids = list(procedure_ids) or list(kb.procedures)
+    by_fee: dict[tuple[str, str], list[str]] = {}
+    silent: list[str] = []
+    for pid in ids:
+        line = kb.fee_for(pid, lg)
+        name = pick(kb.procedure(pid).name, lg)
+        if line is None:
+            silent.append(name)
+        else:
+            by_fee.setdefault((line.text, line.source), []).append(name)
+    lines = [kb.phrase("heading_fee", lg)]
+    refs: list[str] = []
+    sep = "、" if lg == "zh" else "; "
+    for (text, source), names in by_fee.items():
+        lines.append(f"• {text}（{sep.join(names)}）" if lg == "zh"
+                     else f"• {text} ({sep.join(names)})")
+        refs.append(source)
+    if silent:
+        lines.append("• " + kb.phrase("fee_not_stated_for", lg, names=sep.join(silent)))
+    return _join(lines, _sources(kb, refs, lg) if refs else "")
+
+
+def validity(kb: KnowledgeBase, procedure_id: str | None, key_type: str | None,
+             lang: Lang) -> str:
+    """How long a certificate is valid and what a procedure does to it, where the sources say."""
+    lg = _lang(lang)
+    scope = ({procedure_id} if procedure_id else
+             {p.id for p in kb.procedures.values() if key_type and p.key_type_id == key_type}
+             or set(kb.procedures))
+    said = [p for p in kb.passage_index.passages
+            if p.procedure_id in scope and "validity" in kb.facets_named(p.zh)]
+    lines = list(dict.fromkeys(p.text(lg) for p in said))
+    if lines:
+        return _join([kb.phrase("heading_validity", lg), *_bullets(lines)],
+                     _sources(kb, [p.source for p in said], lg))
+    contacts = kb.key_types[key_type].short if key_type in kb.key_types else None
+    what = pick(contacts, lg) if contacts else ""
+    hotline = [kb.contact_line(c, lg).text for c in _key_contacts(kb, key_type)]
+    return _join(kb.phrase("validity_not_stated", lg, name=what), _bullets(hotline))
+
+
+def _key_contacts(kb: KnowledgeBase, key_type: str | None) -> list[str]:
+    out: list[str] = []
+    for p in kb.procedures.values():
+        if key_type is None or p.key_type_id == key_type:
+            out += [c for c in p.contact_ids if c not in out]
+    return out

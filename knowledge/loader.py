@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from knowledge import models as m
 from knowledge.db import DATA_DIR, knowledge_url, make_engine
+from knowledge.terms import SEPARATE_VOCABULARIES
 from knowledge.text import normalise
 
 BILINGUAL_KEYS = {"zh", "en"}
@@ -55,6 +56,9 @@ FILES: dict[str, str] = {
     "passwords": "passwords.yaml",
     "topics": "topics.yaml",
     "conflicts": "conflicts.yaml",
+    "facets": "facets.yaml",
+    "lookalikes": "lookalikes.yaml",
+    "languages": "languages.yaml",
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "sources": ("file", "title", "authority"),
@@ -67,6 +71,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "passwords": ("system", "password", "source"),
     "topics": ("name", "text", "source"),
     "conflicts": ("topic", "applies_to", "values"),
+    "facets": ("aliases",),
+    "lookalikes": ("aliases",),
+    "languages": ("aliases",),
     "procedures": ("kind", "name", "source", "materials"),
     "office_groups": ("name", "source"),
     "hours": ("weekday_periods", "text", "source"),
@@ -209,7 +216,8 @@ def _terms(ds: Dataset) -> Iterator[m.Term]:
     """Aliases and names of every record users can point at, in matching form."""
     entity_of = {"key_types": "key_type", "kinds": "kind", "channels": "channel",
                  "regions": "region", "procedures": "procedure", "office_groups": "office_group",
-                 "passwords": "password", "topics": "topic"}
+                 "passwords": "password", "topics": "topic", "materials": "material",
+                 "facets": "facet", "lookalikes": "lookalike", "languages": "language"}
     seen: set[tuple[str, str, str]] = set()
     for kind, entity in entity_of.items():
         for row in ds.records.get(kind, []):
@@ -317,7 +325,10 @@ def build(url: str | None = None, data_dir: Path = DATA_DIR) -> Dataset:
 
 def write_jieba_userdict(ds: Dataset, path: Path) -> None:
     """jieba's user dictionary: the Chinese terms, so 电子口岸 or 营业执照 stay one token."""
-    words = sorted({t.term.replace(" ", "") for t in _terms(ds) if not t.term.isascii()})
+    # Facet cues and look-alikes are matched on their own: kept out so editing them never
+    # retrains the model.
+    words = sorted({t.term.replace(" ", "") for t in _terms(ds)
+                    if not t.term.isascii() and t.entity not in SEPARATE_VOCABULARIES})
     content = "".join(f"{w} 2000 n\n" for w in words)
     if path.exists() and path.read_text(encoding="utf-8") == content:
         return  # unchanged: keep the file's age so the model is not retrained for nothing

@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge import models as m
 from knowledge.db import make_engine
-from knowledge.terms import Match, TermMatcher
+from knowledge.passages import PassageIndex, collect_passages
+from knowledge.terms import SEPARATE_VOCABULARIES, Match, TermMatcher
+from knowledge.text import normalise
 from knowledge.workdays import OpeningHours, OpenState, WorkdayDate, add_working_days, open_state
 
 LangCode = str  # "en", "zh", "zh-Hans" or "zh-Hant"; Chinese is stored Simplified
@@ -107,6 +109,7 @@ class KnowledgeBase:
         self.channels = {c.id: c for c in all_of(m.Channel)}
         self.regions = {r.id: r for r in all_of(m.Region)}
         self.procedures = {p.id: p for p in all_of(m.Procedure)}
+        self.materials = {x.id: x for x in all_of(m.Material)}
         self.office_groups = {g.id: g for g in all_of(m.OfficeGroup)}
         self.offices = {o.id: o for o in all_of(m.Office)}
         self.contacts = {c.id: c for c in all_of(m.Contact)}
@@ -115,7 +118,18 @@ class KnowledgeBase:
         self.conflicts = list(all_of(m.Conflict))
         self.phrases = {p.id: p.text for p in all_of(m.Phrase)}
         terms = all_of(m.Term)
-        self.matcher = TermMatcher((t.term, t.entity, t.target_id) for t in terms)
+        # Vocabularies matched independently, so none hides another's words: what a message
+        # is about (entities), which documents it names, what it asks (facets), and other
+        # people's cards and licences it may name instead of ours (look-alikes).
+        own: dict[str, list[tuple[str, str, str]]] = {v: [] for v in SEPARATE_VOCABULARIES}
+        named = []
+        for t in terms:
+            own.get(t.entity, named).append((t.term, t.entity, t.target_id))
+        self.matcher = TermMatcher(named)
+        self.material_matcher = TermMatcher(own["material"])
+        self.facet_matcher = TermMatcher(own["facet"])
+        self.lookalike_matcher = TermMatcher(own["lookalike"])
+        self.language_matcher = TermMatcher(own["language"])
         self._hours = {
             h.id: OpeningHours.from_strings(h.weekday_periods, h.saturday_periods,
                                             h.saturday_by_reservation, h.saturday_except_holidays)
@@ -131,6 +145,11 @@ class KnowledgeBase:
                 return cls(session)
         finally:
             engine.dispose()
+
+    @cached_property
+    def passage_index(self) -> PassageIndex:
+        """Every stated fact as a searchable passage (knowledge/passages.py), built once."""
+        return PassageIndex(collect_passages(self))
 
     # --- wording -------------------------------------------------------------------------
     def phrase(self, phrase_id: str, lang: LangCode, **values: object) -> str:
@@ -151,19 +170,43 @@ class KnowledgeBase:
                 found[match.entity].append(match.target_id)
         return dict(found)
 
+    def facets_named(self, text: str) -> list[str]:
+        """The facets a message asks about (knowledge/data/facets.yaml), in order of mention."""
+        return list(dict.fromkeys(mt.target_id for mt in self.facet_matcher.find(text)))
+
+    def materials_named(self, text: str) -> list[str]:
+        """Material ids a message names by their short names ("营业执照", "power of attorney")."""
+        return list(dict.fromkeys(mt.target_id for mt in self.material_matcher.find(text)))
+
+    def lookalike_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where a message names another card or licence (knowledge/data/lookalikes.yaml)."""
+        return [(mt.start, mt.end) for mt in self.lookalike_matcher.find(text)]
+
+    def requested_language(self, text: str) -> tuple[str | None, str]:
+        """A reply language the message asks for, and the message without that request."""
+        found = self.language_matcher.find(text)
+        if not found:
+            return None, text
+        rest = normalise(text)
+        for mt in reversed(found):
+            rest = rest[:mt.start] + " " + rest[mt.end:]
+        return found[-1].target_id, rest
+
     def find_terms(self, text: str) -> list[Match]:
         """One match per entity type: what a message is about, for slots that hold one value.
 
-        The first mention of each type wins, except that a weak kind (申请, apply) gives way
-        to any other kind in the same message ("报关员卡怎么申请" is about a broker card).
+        The first mention of each type wins, except for the kind of business: a weak kind
+        (申请, apply) gives way to any other, and of several others the last wins, because
+        people state the situation before the request ("钥匙丢了，不打算补了，想注销";
+        "it broke and we don't need it any more, can we cancel it").
         """
         matches = self.matcher.find(text)
         kinds = [mt for mt in matches if mt.entity == "kind"]
         strong = [mt for mt in kinds if not self.kinds[mt.target_id].weak]
         chosen: dict[str, Match] = {}
+        if strong:
+            chosen["kind"] = strong[-1]
         for mt in matches:
-            if mt.entity == "kind" and strong and mt not in strong:
-                continue
             chosen.setdefault(mt.entity, mt)
         return sorted(chosen.values(), key=lambda mt: mt.start)
 

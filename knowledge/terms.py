@@ -24,6 +24,9 @@ class Match:
 
 
 _LATIN_SUFFIXES = ("", "s", "es", "ed", "d", "ing")
+# Vocabularies matched on their own (knowledge/query.py), not entities of the NLU model and
+# not in jieba's dictionary: documents, question words, other people's cards, reply languages.
+SEPARATE_VOCABULARIES = frozenset({"material", "facet", "lookalike", "language"})
 
 
 def _is_word_char(ch: str) -> bool:

@@ -45,15 +45,16 @@ def normalise(text: str) -> str:
 def detect_language(text: str) -> Lang | None:
     """The language and script to answer in, or None when the text has no words at all.
 
-    Chinese wins whenever Chinese characters carry at least as much of the message as Latin
-    words ("我的USB key锁了" is Chinese); the script is whichever has more characters of its
-    own, as readers of either script would judge it.
+    Chinese wins whenever its words carry at least as much of the message as Latin words;
+    a Chinese word is about two characters, so "我的USB key锁了" is Chinese and an English
+    question quoting a system's Chinese name ("password for 许可证联网申领系统?") is English.
+    The script is whichever has more characters of its own, as readers of either would judge.
     """
     han = _HAN.findall(text)
     latin = _LATIN_WORD.findall(text)
     if not han and not latin:
         return None
-    if len(han) < 2 or len(han) < len(latin):
+    if len(han) < 2 or len(han) < 2 * len(latin):
         return "en" if latin else "zh-Hans"
     chars = set(han)
     simplified_only = sum(1 for c in chars if to_traditional(c) != c)

@@ -1,0 +1,141 @@
+"""Decide what a message asks, from three kinds of evidence, before any fact is fetched.
+
+The classifier's intent alone is a single label with a probability. It cannot say that a
+message asks two things ("要准备什么材料，大概多久能拿到"), and a message that names the
+licence e-key in full can still land on "out of scope" when its wording is unlike the
+training data. So the decision combines:
+
+- the intent and its ranking (what kind of question, and how sure),
+- the knowledge base's own words found in the message: keys, procedures, offices, systems
+  (entities), documents (materials) and question words (facets, knowledge/data/facets.yaml),
+- the conversation so far (a key or procedure named earlier).
+
+A message that names something only this assistant knows about is never refused: at worst it
+gets a question about what it named. A message the classifier calls out of scope, and that
+names nothing of ours, is refused however it is worded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from knowledge.passages import Hit
+from knowledge.query import KnowledgeBase
+
+FACET_OF_INTENT = {
+    "ask_procedure": "procedure", "ask_materials": "materials", "ask_steps": "steps",
+    "ask_location": "location", "ask_hours": "hours", "ask_open_now": "open_now",
+    "ask_duration": "times", "ask_fee": "fee", "ask_contact": "contact",
+    "ask_password": "password", "ask_channel": "channel", "ask_collect": "collect",
+    "ask_binding": "binding",
+}
+INTENT_OF_FACET = {facet: intent for intent, facet in FACET_OF_INTENT.items()}
+# Facets with an answer of their own; the others (status, track) only steer the forms.
+ANSWERED_FACETS = set(FACET_OF_INTENT.values()) | {"validity"}
+REFUSED_INTENTS = {"out_of_scope", "nlu_fallback"}
+# Named things that belong to this assistant alone. A kind of business ("补办", "locked") is
+# not among them: other cards get lost and locked too.
+OWN_ENTITIES = {"key_type", "procedure", "office_group", "topic", "password"}
+# A second facet named by its cue words is answered when the classifier gives its intent at
+# least this probability: the cue says it is mentioned, the classifier that it is asked.
+SECOND_FACET_SUPPORT = 0.03
+MAX_FACETS = 3
+# Below this, an in-scope intent for a message that names nothing of ours, with no context,
+# is a guess (logistic-regression probabilities over 23 intents; see the README).
+UNGROUNDED_MIN_CONFIDENCE = 0.7
+# A knowledge-base passage that shares this much with a message (BM25 score, and share of the
+# message's known terms) is evidence that the message is about us: several rare terms of one
+# stated fact, not one common word (knowledge/passages.py).
+EVIDENCE_SCORE = 7.0
+EVIDENCE_COVERAGE = 0.5
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """One message as the decision sees it."""
+
+    text: str
+    intent: str
+    confidence: float
+    ranking: dict[str, float]
+    entities: dict[str, list[str]]
+    facets: list[str] = field(default_factory=list)      # cue words, in order of mention
+    materials: list[str] = field(default_factory=list)   # documents named
+    lookalike: bool = False                              # another card or licence is named
+
+
+def understand(kb: KnowledgeBase, message: dict[str, Any]) -> Understanding:
+    """Read Rasa's parse of the latest message, adding what the knowledge base recognises."""
+    text = message.get("text") or ""
+    intent = message.get("intent") or {}
+    ranking = {r.get("name"): float(r.get("confidence") or 0.0)
+               for r in message.get("intent_ranking") or [] if r.get("name")}
+    typed = not text.startswith("/")  # button payloads carry no question words
+    others = kb.lookalike_spans(text) if typed else []
+    entities: dict[str, list[str]] = {}
+    for ent in message.get("entities") or []:
+        start, end = ent.get("start"), ent.get("end")
+        if isinstance(start, int) and isinstance(end, int) and any(
+                a <= start and end <= b for a, b in others):
+            continue  # "许可证" inside "食品经营许可证" is not our licence e-key
+        values = entities.setdefault(str(ent.get("entity")), [])
+        if ent.get("value") not in values:
+            values.append(ent.get("value"))
+    return Understanding(
+        text=text, intent=str(intent.get("name") or ""),
+        confidence=float(intent.get("confidence") or 0.0), ranking=ranking, entities=entities,
+        facets=kb.facets_named(text) if typed else [],
+        materials=kb.materials_named(text) if typed else [], lookalike=bool(others))
+
+
+def facets_asked(u: Understanding, pending: str | None = None,
+                 previous: str | None = None) -> list[str]:
+    """Every facet the message asks, the classifier's first; empty when none is named.
+
+    ``pending`` is the facet of an open clarifying question; ``previous`` the facet answered
+    last, which a follow-up without a question word of its own asks again ("那电子口岸卡呢").
+    """
+    primary = FACET_OF_INTENT.get(u.intent) or (pending if u.intent == "inform" else None)
+    if primary is None and not ANSWERED_FACETS & set(u.facets) and not u.materials:
+        primary = pending or previous
+    out = [primary] if primary else []
+    if "validity" in u.facets and primary in {"times", "procedure", None}:
+        out = ["validity"]  # "有效期多久" asks how long the card is valid, not processing time
+    for facet in u.facets:
+        if facet in out or facet == "procedure" or facet not in ANSWERED_FACETS:
+            continue
+        intent = INTENT_OF_FACET.get(facet)
+        support = u.ranking.get(intent, 0.0) if intent else 1.0
+        if primary is None or support >= SECOND_FACET_SUPPORT:
+            out.append(facet)
+    if u.materials and "materials" not in out and primary in {None, "procedure"}:
+        out.append("materials")  # "营业执照要带吗"
+    return out[:MAX_FACETS]
+
+
+def names_our_things(kb: KnowledgeBase, u: Understanding) -> bool:
+    """A key, procedure, office, system or stand-alone rule of ours is named."""
+    return bool(OWN_ENTITIES & set(u.entities))
+
+
+def is_evidence(hit: Hit | None) -> bool:
+    return hit is not None and hit.score >= EVIDENCE_SCORE and hit.coverage >= EVIDENCE_COVERAGE
+
+
+def should_answer(kb: KnowledgeBase, u: Understanding, has_context: bool,
+                  best: Hit | None) -> bool:
+    """Whether the message is ours to answer; False sends the polite refusal."""
+    own = names_our_things(kb, u)
+    if u.lookalike and not own:
+        return False
+    if u.intent == "out_of_scope":
+        return own or is_evidence(best)
+    if u.intent == "nlu_fallback":
+        strong_kind = any(not kb.kinds[k].weak for k in u.entities.get("kind", [])
+                          if k in kb.kinds)
+        return (own or strong_kind or bool(u.materials) or is_evidence(best)
+                or (has_context and bool(u.facets)))
+    if u.entities or u.materials or has_context or u.intent == "inform":
+        return True
+    return u.confidence >= UNGROUNDED_MIN_CONFIDENCE or is_evidence(best)
