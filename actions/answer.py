@@ -20,7 +20,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
 from actions.chitchat import fallback_reply, send
-from actions.decide import Understanding, facets_asked, should_answer, understand
+from actions.decide import (
+    Understanding,
+    facets_asked,
+    is_evidence,
+    should_answer,
+    understand,
+)
 from actions.language import reply_language
 from actions.slots import only_changes
 from knowledge.dates import parse_date
@@ -56,15 +62,19 @@ class ActionAnswer(Action):
         kb = shared_kb()
         lang = reply_language(tracker)
         lg = "en" if lang == "en" else "zh"
-        u = understand(kb, tracker.latest_message or {})
+        u = understand(kb, self._question(kb, tracker))
         ents = u.entities
         events: list[EventType] = [SlotSet("lang", lang)]
         context = any(tracker.get_slot(s) for s in ("procedure", "key_type", "kind"))
 
         resolution = self._resolve(kb, tracker, ents)
+        key_type = ents["key_type"][0] if "key_type" in ents else tracker.get_slot("key_type")
+        hits = self._passages(kb, u.content, resolution.procedure, key_type)
+        if resolution.procedure is None:
+            resolution = self._by_passages(kb, resolution, hits, ents)
+            if resolution.procedure is not None:
+                hits = self._passages(kb, u.content, resolution.procedure, key_type)
         procedure_id = resolution.procedure.id if resolution.procedure else None
-        hits = self._passages(kb, u.text, procedure_id, tracker.get_slot("key_type")
-                              if "key_type" not in ents else ents["key_type"][0])
         if not should_answer(kb, u, context, hits[0] if hits else None):
             send(dispatcher, fallback_reply(kb, lang), lang)
             return events
@@ -84,6 +94,8 @@ class ActionAnswer(Action):
                        SlotSet("kind", proc.kind_id), SlotSet("pending_facet", None)]
         details = self._details(hits, facets)
         needs_procedure = [f for f in facets if f in PROCEDURE_FACETS]
+        if facets[0] == "location" and not (key_type or "office_group" in ents):
+            needs_procedure = ["location"]  # which key? their offices differ
         if needs_procedure and procedure_id is None:
             reply = self._clarify(kb, resolution, tracker, lang)
             if details:
@@ -105,17 +117,57 @@ class ActionAnswer(Action):
         return events
 
     @staticmethod
-    def _passages(kb: KnowledgeBase, text: str, procedure_id: str | None,
-                  key_type: str | None) -> list[Hit]:
+    def _question(kb: KnowledgeBase, tracker: Tracker) -> dict[str, Any]:
+        """The message to answer: the latest, or for "answer in English" the one before it."""
+        latest = tracker.latest_message or {}
+        text = latest.get("text") or ""
+        if (latest.get("intent") or {}).get("name") != "inform" or \
+                kb.requested_language(text)[0] is None:
+            return latest
+        for event in reversed(tracker.events):
+            data = event.get("parse_data") or {}
+            if event.get("event") == "user" and data.get("text") not in (None, text):
+                return data
+        return latest
+
+    @staticmethod
+    def _passages(kb: KnowledgeBase, text: str, procedure: Any, key_type: str | None
+                  ) -> list[Hit]:
         """The knowledge base's sentences closest to the question, within what it is about."""
-        if text.startswith("/"):
+        if not text.strip():
             return []
         scope: set[str | None] | None = None
-        if procedure_id:
-            scope = {procedure_id, None}
+        if procedure is not None:
+            scope = {procedure.id, None}
         elif key_type:
             scope = {p.id for p in kb.procedures.values() if p.key_type_id == key_type} | {None}
         return kb.passage_index.search(text, scope)
+
+    @staticmethod
+    def _by_passages(kb: KnowledgeBase, resolution: Resolution, hits: list[Hit],
+                     ents: dict[str, list[str]]) -> Resolution:
+        """The procedure whose own sentences answer the question, when the words alone do.
+
+        "Which documents are scanned and uploaded?" names no kind of business, but only the
+        online first application has an upload step. Taken only when the best passage is
+        clear evidence, belongs to one procedure, no close runner-up belongs to another, and
+        it fits any key or kind the message named.
+        """
+        if resolution.ask == "key_type" or ents.get("kind"):
+            return resolution  # a kind both keys have: which key is a real question
+        if not hits or not is_evidence(hits[0]) or hits[0].passage.procedure_id is None:
+            return resolution
+        best = hits[0]
+        owner = best.passage.procedure_id
+        runner_up = next((h for h in hits[1:] if h.passage.procedure_id != owner), None)
+        if runner_up is not None and runner_up.score >= best.score * DETAIL_RELATIVE:
+            return resolution
+        proc = kb.procedure(best.passage.procedure_id)
+        if ents.get("kind") and proc.kind_id not in ents["kind"]:
+            return resolution
+        if ents.get("key_type") and proc.key_type_id not in ents["key_type"]:
+            return resolution
+        return Resolution(proc)
 
     @staticmethod
     def _topic(u: Understanding, facets: list[str], hits: list[Hit]) -> str | None:
@@ -203,8 +255,8 @@ class ActionAnswer(Action):
                         "channel": render.channel}[facet]
             return render.Reply(renderer(kb, procedure_id, lang))
         scope = self._scope_procedures(kb, procedure_id, key_type)
-        if len(ents.get("key_type", [])) > 1 and facet in {"password", "contact"}:
-            scope = [p for k in ents["key_type"] for p in self._scope_procedures(kb, None, k)]
+        if len(u.key_types) > 1 and facet in {"password", "contact"}:
+            scope = [p for k in u.key_types for p in self._scope_procedures(kb, None, k)]
         if facet == "password":
             named = ents.get("password", [])
             lines = ([kb.password_line(p, lg) for p in named] if named else
@@ -226,7 +278,10 @@ class ActionAnswer(Action):
             return render.Reply(render.hours(kb, office_list, lang))
         if facet == "open_now":
             return render.Reply(render.open_now(kb, office_list, lang, datetime.now(TZ)))
-        return render.Reply(render.offices(kb, office_list, lang))
+        where = render.offices(kb, office_list, lang)
+        if procedure_id:  # nobody should cross Beijing without knowing what to bring
+            where = render.merge_blocks([render.materials(kb, procedure_id, lang), where])
+        return render.Reply(where)
 
     @staticmethod
     def _scope_procedures(kb: KnowledgeBase, procedure_id: str | None,

@@ -44,6 +44,8 @@ MAX_FACETS = 3
 # Below this, an in-scope intent for a message that names nothing of ours, with no context,
 # is a guess (logistic-regression probabilities over 23 intents; see the README).
 UNGROUNDED_MIN_CONFIDENCE = 0.7
+# "那平时呢", "what about the e-port card?": a short continuation of the conversation.
+FOLLOW_UP_MAX_CHARS = 24
 # A knowledge-base passage that shares this much with a message (BM25 score, and share of the
 # message's known terms) is evidence that the message is about us: several rare terms of one
 # stated fact, not one common word (knowledge/passages.py).
@@ -63,6 +65,10 @@ class Understanding:
     facets: list[str] = field(default_factory=list)      # cue words, in order of mention
     materials: list[str] = field(default_factory=list)   # documents named
     lookalike: bool = False                              # another card or licence is named
+    # The text without the key's name and the question words: what it says about the key,
+    # which is what the passage search looks for ("外汇那一步要带什么材料" → "外汇那一步").
+    content: str = ""
+    key_types: list[str] = field(default_factory=list)   # every key named, not just the first
 
 
 def understand(kb: KnowledgeBase, message: dict[str, Any]) -> Understanding:
@@ -74,6 +80,7 @@ def understand(kb: KnowledgeBase, message: dict[str, Any]) -> Understanding:
     typed = not text.startswith("/")  # button payloads carry no question words
     others = kb.lookalike_spans(text) if typed else []
     entities: dict[str, list[str]] = {}
+    content = list(text)
     for ent in message.get("entities") or []:
         start, end = ent.get("start"), ent.get("end")
         if isinstance(start, int) and isinstance(end, int) and any(
@@ -82,11 +89,17 @@ def understand(kb: KnowledgeBase, message: dict[str, Any]) -> Understanding:
         values = entities.setdefault(str(ent.get("entity")), [])
         if ent.get("value") not in values:
             values.append(ent.get("value"))
+        if ent.get("entity") == "key_type" and isinstance(start, int) and isinstance(end, int):
+            content[start:end] = " " * (end - start)
+    for cue in kb.facet_matcher.find(text) if typed else []:
+        content[cue.start:cue.end] = " " * (cue.end - cue.start)
     return Understanding(
         text=text, intent=str(intent.get("name") or ""),
         confidence=float(intent.get("confidence") or 0.0), ranking=ranking, entities=entities,
         facets=kb.facets_named(text) if typed else [],
-        materials=kb.materials_named(text) if typed else [], lookalike=bool(others))
+        materials=kb.materials_named(text) if typed else [], lookalike=bool(others),
+        content="".join(content) if typed else "",
+        key_types=kb.entities(text).get("key_type", []) if typed else [])
 
 
 def facets_asked(u: Understanding, pending: str | None = None,
@@ -129,13 +142,14 @@ def should_answer(kb: KnowledgeBase, u: Understanding, has_context: bool,
     own = names_our_things(kb, u)
     if u.lookalike and not own:
         return False
+    follow_up = has_context and "follow_up" in u.facets and len(u.text) <= FOLLOW_UP_MAX_CHARS
     if u.intent == "out_of_scope":
-        return own or is_evidence(best)
+        return own or is_evidence(best) or follow_up
     if u.intent == "nlu_fallback":
         strong_kind = any(not kb.kinds[k].weak for k in u.entities.get("kind", [])
                           if k in kb.kinds)
         return (own or strong_kind or bool(u.materials) or is_evidence(best)
-                or (has_context and bool(u.facets)))
+                or (has_context and bool(u.facets)) or follow_up)
     if u.entities or u.materials or has_context or u.intent == "inform":
         return True
     return u.confidence >= UNGROUNDED_MIN_CONFIDENCE or is_evidence(best)

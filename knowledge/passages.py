@@ -18,13 +18,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import snowballstemmer
+import yaml
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
+from knowledge.db import DATA_DIR
 from knowledge.text import normalise
 
 if TYPE_CHECKING:
     from knowledge.query import KnowledgeBase
+
+WORKFLOWS_FILE = DATA_DIR / "workflows.yaml"
 
 _HAN_RUN = re.compile(r"[\u3400-\u9fff]+")
 _LATIN = re.compile(r"[a-z0-9][a-z0-9.@/_-]*[a-z0-9]|[a-z0-9]")
@@ -121,11 +125,28 @@ def collect_passages(kb: KnowledgeBase) -> list[Passage]:
     for c in kb.contacts.values():
         add(f"contact/{c.id}", "contact", None, kb.contact_line(c.id, "zh").text,
             kb.contact_line(c.id, "en").text, c.source)
+    out += _stage_passages()
+    return out
+
+
+def _stage_passages() -> list[Passage]:
+    """What each stage of an application means and what to do ("核验未通过怎么办").
+
+    The stages are written for application tracking (workflows.yaml); they state facts of
+    the seeds too, so a question about a stage is answered whether or not it is tracked.
+    """
+    out = []
+    for wf in yaml.safe_load(WORKFLOWS_FILE.read_text(encoding="utf-8")) or []:
+        for st in wf["stages"]:
+            zh = f"{st['name']['zh']}：{st['meaning']['zh']}{st['todo']['zh']}"
+            en = f"{st['name']['en']}: {st['meaning']['en']} {st['todo']['en']}"
+            out.append(Passage(f"stage/{wf['id']}/{st['id']}", "stage", None, zh, en,
+                               wf["source"]))
     return out
 
 
 class PassageIndex:
-    """Okapi BM25 over every passage; both languages of a passage share one document.
+    """Okapi BM25 over every passage, each language of a passage a document of its own.
 
     BM25 rather than TF-IDF cosine: cosine rewards the shortest passage that shares one
     common word ("IC卡（含USBKey）"), while BM25 adds up how many of the question's rarer
@@ -140,7 +161,9 @@ class PassageIndex:
     def __init__(self, passages: list[Passage]):
         self.passages = passages
         self._counts = CountVectorizer(analyzer=features)
-        tf = self._counts.fit_transform(f"{p.zh}\n{p.en}" for p in passages).tocsc()
+        # Chinese and English features never overlap; two documents per passage keep an
+        # English translation from lengthening (and so weakening) the Chinese text.
+        tf = self._counts.fit_transform(t for p in passages for t in (p.zh, p.en)).tocsc()
         n_docs = tf.shape[0]
         doc_freq = np.diff(tf.indptr)
         self._idf = np.log(1 + (n_docs - doc_freq + 0.5) / (doc_freq + 0.5))
@@ -161,8 +184,10 @@ class PassageIndex:
             return []
         present = np.zeros(self._idf.shape)
         present[query.indices] = self._idf[query.indices]
-        scores = self._weights @ present
-        matched = (self._weights[:, query.indices] > 0).astype(float) @ self._idf[query.indices]
+        by_doc = self._weights @ present
+        matched_doc = (self._weights[:, query.indices] > 0).astype(float) @ self._idf[query.indices]
+        scores = by_doc.reshape(-1, 2).max(axis=1)
+        matched = matched_doc.reshape(-1, 2).max(axis=1)
         known = float(self._idf[query.indices].sum())
         ranked = sorted(
             (i for i, s in enumerate(scores) if s > 0

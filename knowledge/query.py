@@ -190,7 +190,9 @@ class KnowledgeBase:
         rest = normalise(text)
         for mt in reversed(found):
             rest = rest[:mt.start] + " " + rest[mt.end:]
-        return found[-1].target_id, rest
+        # "用繁体中文回答" also contains "中文回答": the more specific request wins.
+        named = {mt.target_id for mt in found}
+        return next(lang for lang in ("zh-Hant", "en", "zh-Hans") if lang in named), rest
 
     def find_terms(self, text: str) -> list[Match]:
         """One match per entity type: what a message is about, for slots that hold one value.
@@ -198,9 +200,12 @@ class KnowledgeBase:
         The first mention of each type wins, except for the kind of business: a weak kind
         (申请, apply) gives way to any other, and of several others the last wins, because
         people state the situation before the request ("钥匙丢了，不打算补了，想注销";
-        "it broke and we don't need it any more, can we cancel it").
+        "it broke and we don't need it any more, can we cancel it"). Words inside a
+        document's name are not a kind of business: "对外贸易经营者备案登记表" is a form.
         """
-        matches = self.matcher.find(text)
+        documents = [(mt.start, mt.end) for mt in self.material_matcher.find(text)]
+        matches = [mt for mt in self.matcher.find(text) if not (
+            mt.entity == "kind" and any(a <= mt.start and mt.end <= b for a, b in documents))]
         kinds = [mt for mt in matches if mt.entity == "kind"]
         strong = [mt for mt in kinds if not self.kinds[mt.target_id].weak]
         chosen: dict[str, Match] = {}
