@@ -227,7 +227,11 @@ class ValidateStatusForm(FormValidationAction):
             return {}
         text = _text(tracker)
         without_ref = REFERENCE_RE.sub(" ", normalise(text))
-        codes = CODE_RE.findall(without_ref)
+        # A code is read only where one is expected: in answer to the question for it, or
+        # typed right after the reference. Elsewhere any six letters ("STATUS") would do.
+        asked = tracker.get_slot("requested_slot") == "status_code"
+        codes = CODE_RE.findall(without_ref) if asked or REFERENCE_RE.search(
+            normalise(text)) else []
         if not codes:
             if tracker.get_slot("requested_slot") == "status_code" and \
                     _intent(tracker) not in ELSEWHERE:

@@ -109,6 +109,24 @@ def test_ready_for_collection_lists_what_to_bring_in_english(
     assert detect_language(status) == "en"
 
 
+@pytest.mark.parametrize("opener, code_prompt, stage", [
+    ("what's my status?", "code", "Submitted"),
+    ("我的申请到哪一步了", "验证码", "已提交"),
+    ("我的申請到哪一步了", "驗證碼", "已提交"),
+])
+def test_status_form_survives_a_new_conversation_in_every_script(
+        rest_url: str, opener: str, code_prompt: str, stage: str) -> None:
+    """Asked in a conversation that did not register it, in each script, the form goes on
+    through the reference and the code, whatever the classifier makes of a bare reference;
+    words of the question ("STATUS") are never taken for the code."""
+    _, ref, code = register(new_chat(rest_url), '/inform{"procedure":"mofcom_unlock"}',
+                            "2026-11-16")
+    chat = new_chat(rest_url)
+    assert "EK-" in chat(opener)
+    assert code_prompt in chat(ref)
+    assert stage in chat(code)
+
+
 def test_traditional_registration_replies_in_traditional(rest_url: str) -> None:
     chat = new_chat(rest_url)
     reply, _, _ = register(chat, '/inform{"procedure":"mofcom_reissue"}', "2026年11月16日",
