@@ -25,11 +25,12 @@ TRAINING_FILES := $(shell find rasa_project/data rasa_project/components -type f
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup kb train run test lint bench clean browser services
+.PHONY: help setup kb train run test lint bench eval clean browser services
 
 help:
 	@echo "make run    set up, build the knowledge base, train if needed, start the assistant"
 	@echo "make test   set up and run every test"
+	@echo "make eval   the public sample and dev sets against the bot (started if none runs)"
 	@echo "make train  retrain the model now;  make lint;  make bench;  make clean"
 
 $(INSTALLED): pyproject.toml
@@ -87,6 +88,9 @@ lint: $(INSTALLED)
 
 bench: $(KB) $(MODEL) $(SERVICES)
 	$(PY) -m tests.bench
+
+eval: $(KB) $(MODEL)
+	$(PY) -m tests.eval_sets
 
 clean:
 	rm -rf var rasa_project/models .pytest_cache
