@@ -98,6 +98,8 @@ class ActionAnswer(Action):
             needs_procedure = ["location"]  # which key? their offices differ
         if needs_procedure and procedure_id is None:
             reply = self._clarify(kb, resolution, tracker, lang)
+            if u.materials:  # what each procedure says of the document named
+                details = self._material_passages(kb, u.materials, key_type) or details
             if details:
                 reply.text = render.details(kb, [h.passage for h in details], lang) \
                     + "\n\n" + reply.text
@@ -153,7 +155,8 @@ class ActionAnswer(Action):
         clear evidence, belongs to one procedure, no close runner-up belongs to another, and
         it fits any key or kind the message named.
         """
-        if resolution.ask == "key_type" or ents.get("kind"):
+        strong_kinds = [k for k in ents.get("kind", []) if k in kb.kinds and not kb.kinds[k].weak]
+        if resolution.ask == "key_type" and strong_kinds:
             return resolution  # a kind both keys have: which key is a real question
         if not hits or not is_evidence(hits[0]) or hits[0].passage.procedure_id is None:
             return resolution
@@ -163,11 +166,24 @@ class ActionAnswer(Action):
         if runner_up is not None and runner_up.score >= best.score * DETAIL_RELATIVE:
             return resolution
         proc = kb.procedure(best.passage.procedure_id)
-        if ents.get("kind") and proc.kind_id not in ents["kind"]:
+        if strong_kinds and proc.kind_id not in strong_kinds:
             return resolution
         if ents.get("key_type") and proc.key_type_id not in ents["key_type"]:
             return resolution
         return Resolution(proc)
+
+    @staticmethod
+    def _material_passages(kb: KnowledgeBase, material_ids: list[str], key_type: str | None
+                           ) -> list[Hit]:
+        """The material lines naming these documents, one per distinct wording."""
+        wanted = {f"{p.id}/material/{pm.position}" for p in kb.procedures.values()
+                  if key_type in (None, p.key_type_id)
+                  for pm in p.materials if pm.material_id in material_ids}
+        seen: dict[str, Hit] = {}
+        for passage in kb.passage_index.passages:
+            if passage.id in wanted:
+                seen.setdefault(passage.zh, Hit(passage, 0.0, 0.0))
+        return list(seen.values())[:3]
 
     @staticmethod
     def _topic(u: Understanding, facets: list[str], hits: list[Hit]) -> str | None:
@@ -250,6 +266,9 @@ class ActionAnswer(Action):
                 text = (tracker.latest_message or {}).get("text") or ""
                 submitted = parse_date(text, datetime.now(TZ).date())
                 return render.Reply(render.times(kb, procedure_id, lang, submitted))
+            if facet == "collect" and not kb.collect_for(procedure_id, lg):
+                return render.Reply(render.merge_blocks([render.collect(kb, procedure_id, lang),
+                                                         render.steps(kb, procedure_id, lang)]))
             renderer = {"procedure": render.overview, "materials": render.materials,
                         "steps": render.steps, "fee": render.fee, "collect": render.collect,
                         "channel": render.channel}[facet]
@@ -278,6 +297,8 @@ class ActionAnswer(Action):
             return render.Reply(render.hours(kb, office_list, lang))
         if facet == "open_now":
             return render.Reply(render.open_now(kb, office_list, lang, datetime.now(TZ)))
+        if procedure_id and not kb.procedure(procedure_id).office_groups:
+            return render.Reply(render.steps(kb, procedure_id, lang))  # the steps say where
         where = render.offices(kb, office_list, lang)
         if procedure_id:  # nobody should cross Beijing without knowing what to bring
             where = render.merge_blocks([render.materials(kb, procedure_id, lang), where])

@@ -39,7 +39,7 @@ REFUSED_INTENTS = {"out_of_scope", "nlu_fallback"}
 OWN_ENTITIES = {"key_type", "procedure", "office_group", "topic", "password"}
 # A second facet named by its cue words is answered when the classifier gives its intent at
 # least this probability: the cue says it is mentioned, the classifier that it is asked.
-SECOND_FACET_SUPPORT = 0.03
+SECOND_FACET_SUPPORT = 0.01
 MAX_FACETS = 3
 # Below this, an in-scope intent for a message that names nothing of ours, with no context,
 # is a guess (logistic-regression probabilities over 23 intents; see the README).

@@ -221,7 +221,8 @@ def _terms(ds: Dataset) -> Iterator[m.Term]:
     seen: set[tuple[str, str, str]] = set()
     for kind, entity in entity_of.items():
         for row in ds.records.get(kind, []):
-            names = row.get("name") or row.get("system") or {}
+            # A document is named by its short aliases only: "电子钥匙" is the key itself.
+            names = {} if kind == "materials" else (row.get("name") or row.get("system") or {})
             aliases = row.get("aliases") or {}
             for lang in ("zh", "en"):
                 words = list(aliases.get(lang) or [])
