@@ -43,6 +43,9 @@ PROCEDURE_FACETS = {"procedure", "materials", "steps", "times", "collect", "chan
 DETAIL_MIN_SCORE = 6.0
 DETAIL_SHORT_SCORE, DETAIL_SHORT_COVERAGE = 3.5, 0.9
 DETAIL_RELATIVE = 0.8
+# A procedure is taken from the passages on weaker evidence when its sentences alone
+# share the message's words: no other procedure's sentence reaches this share of its score.
+DOMINANT_SCORE, DOMINANT_RATIO = 4.0, 0.6
 # Which passages a facet's own answer already shows in full.
 SHOWN_BY_FACET = {"procedure": {"summary", "material", "time", "password"},
                   "materials": {"material"}, "steps": {"step"}, "times": {"time"},
@@ -98,8 +101,8 @@ class ActionAnswer(Action):
             needs_procedure = ["location"]  # which key? their offices differ
         if needs_procedure and procedure_id is None:
             reply = self._clarify(kb, resolution, tracker, lang)
-            if u.materials:  # what each procedure says of the document named
-                details = self._material_passages(kb, u.materials, key_type) or details
+            if u.materials and not details:  # what each procedure says of the document
+                details = self._material_passages(kb, u.materials, key_type)
             if details:
                 reply.text = render.details(kb, [h.passage for h in details], lang) \
                     + "\n\n" + reply.text
@@ -143,7 +146,7 @@ class ActionAnswer(Action):
             scope = {procedure.id, None}
         elif key_type:
             scope = {p.id for p in kb.procedures.values() if p.key_type_id == key_type} | {None}
-        return kb.passage_index.search(text, scope)
+        return kb.passage_index.search(text, scope, limit=8)
 
     @staticmethod
     def _by_passages(kb: KnowledgeBase, resolution: Resolution, hits: list[Hit],
@@ -156,14 +159,18 @@ class ActionAnswer(Action):
         it fits any key or kind the message named.
         """
         strong_kinds = [k for k in ents.get("kind", []) if k in kb.kinds and not kb.kinds[k].weak]
-        if resolution.ask == "key_type" and strong_kinds:
-            return resolution  # a kind both keys have: which key is a real question
-        if not hits or not is_evidence(hits[0]) or hits[0].passage.procedure_id is None:
+        if resolution.ask == "key_type" and (strong_kinds or not ents.get("kind")):
+            return resolution  # nothing, or a kind both keys have: which key is a real question
+        if not hits or hits[0].passage.procedure_id is None:
             return resolution
         best = hits[0]
         owner = best.passage.procedure_id
-        runner_up = next((h for h in hits[1:] if h.passage.procedure_id != owner), None)
-        if runner_up is not None and runner_up.score >= best.score * DETAIL_RELATIVE:
+        runner_up = next((h.score for h in hits[1:] if h.passage.procedure_id != owner), 0.0)
+        if runner_up >= best.score * DETAIL_RELATIVE:
+            return resolution
+        # Clear evidence, or a rarer word only this procedure's sentences contain ("外汇").
+        if not (is_evidence(best) or (best.score >= DOMINANT_SCORE
+                                      and runner_up <= best.score * DOMINANT_RATIO)):
             return resolution
         proc = kb.procedure(best.passage.procedure_id)
         if strong_kinds and proc.kind_id not in strong_kinds:

@@ -34,6 +34,8 @@ INTENT_OF_FACET = {facet: intent for intent, facet in FACET_OF_INTENT.items()}
 # Facets with an answer of their own; the others (status, track) only steer the forms.
 ANSWERED_FACETS = set(FACET_OF_INTENT.values()) | {"validity"}
 REFUSED_INTENTS = {"out_of_scope", "nlu_fallback"}
+# Entities that choose the procedure: the passage search looks past them.
+SCOPE_ENTITIES = {"key_type", "kind", "procedure"}
 # Named things that belong to this assistant alone. A kind of business ("补办", "locked") is
 # not among them: other cards get lost and locked too.
 OWN_ENTITIES = {"key_type", "procedure", "office_group", "topic", "password"}
@@ -65,8 +67,10 @@ class Understanding:
     facets: list[str] = field(default_factory=list)      # cue words, in order of mention
     materials: list[str] = field(default_factory=list)   # documents named
     lookalike: bool = False                              # another card or licence is named
-    # The text without the key's name and the question words: what it says about the key,
-    # which is what the passage search looks for ("外汇那一步要带什么材料" → "外汇那一步").
+    # The text without the names that choose the procedure (key, kind, procedure) and the
+    # question words: what it says beyond them, which is what the passage search looks for
+    # ("外汇那一步要带什么材料" → "外汇那一步";
+    # "经营范围没有进出口 能去办对外贸易经营者备案吗" → "经营范围没有进出口 能去办 吗").
     content: str = ""
     key_types: list[str] = field(default_factory=list)   # every key named, not just the first
 
@@ -89,10 +93,11 @@ def understand(kb: KnowledgeBase, message: dict[str, Any]) -> Understanding:
         values = entities.setdefault(str(ent.get("entity")), [])
         if ent.get("value") not in values:
             values.append(ent.get("value"))
-        if ent.get("entity") == "key_type" and isinstance(start, int) and isinstance(end, int):
+        if ent.get("entity") in SCOPE_ENTITIES and isinstance(start, int) and isinstance(end, int):
             content[start:end] = " " * (end - start)
     for cue in kb.facet_matcher.find(text) if typed else []:
-        content[cue.start:cue.end] = " " * (cue.end - cue.start)
+        if cue.target_id in ANSWERED_FACETS:  # "通知我" is about the subject, not a question
+            content[cue.start:cue.end] = " " * (cue.end - cue.start)
     return Understanding(
         text=text, intent=str(intent.get("name") or ""),
         confidence=float(intent.get("confidence") or 0.0), ranking=ranking, entities=entities,
