@@ -36,13 +36,15 @@ from knowledge.text import Lang
 from knowledge.workdays import TZ
 
 # Facets that need one procedure; the others can be answered for a key type or in general.
-PROCEDURE_FACETS = {"procedure", "materials", "steps", "times", "collect", "channel"}
+PROCEDURE_FACETS = {"procedure", "materials", "steps", "times", "collect", "channel",
+                    "definition"}
 # Passages this close to the question are quoted as its direct answer: a BM25 score of
 # several shared rare terms, or fewer terms that are nearly all the question has (short
 # English questions); and within 80 % of the best one.
 DETAIL_MIN_SCORE = 6.0
 DETAIL_SHORT_SCORE, DETAIL_SHORT_COVERAGE = 3.5, 0.9
 DETAIL_RELATIVE = 0.8
+MAX_DETAILS = 3
 # A procedure is taken from the passages on weaker evidence when its sentences alone
 # share the message's words: no other procedure's sentence reaches this share of its score.
 DOMINANT_SCORE, DOMINANT_RATIO = 4.0, 0.6
@@ -50,7 +52,13 @@ DOMINANT_SCORE, DOMINANT_RATIO = 4.0, 0.6
 SHOWN_BY_FACET = {"procedure": {"summary", "material", "time", "password"},
                   "materials": {"material"}, "steps": {"step"}, "times": {"time"},
                   "fee": {"fee"}, "collect": {"collect"}, "password": {"password"},
-                  "contact": {"contact"}}
+                  "contact": {"contact"}, "definition": {"summary", "note"}}
+
+
+def _fits(proc: Any, kinds: list[str], channels: list[str]) -> bool:
+    """A procedure agrees with the kinds and routes a message names (if it names any)."""
+    return (not kinds or proc.kind_id in kinds) and (
+        not channels or proc.variant is None or proc.variant in channels)
 
 
 class ActionAnswer(Action):
@@ -161,6 +169,9 @@ class ActionAnswer(Action):
         strong_kinds = [k for k in ents.get("kind", []) if k in kb.kinds and not kb.kinds[k].weak]
         if resolution.ask == "key_type" and (strong_kinds or not ents.get("kind")):
             return resolution  # nothing, or a kind both keys have: which key is a real question
+        kinds, channels = ents.get("kind", []), ents.get("channel", [])
+        hits = [h for h in hits if h.passage.procedure_id is None or _fits(
+            kb.procedure(h.passage.procedure_id), kinds, channels)]
         if not hits or hits[0].passage.procedure_id is None:
             return resolution
         best = hits[0]
@@ -219,7 +230,7 @@ class ActionAnswer(Action):
             return []
         shown = set().union(*(SHOWN_BY_FACET.get(f, set()) for f in facets))
         top = hits[0].score
-        return [h for h in hits[:2] if h.score >= top * DETAIL_RELATIVE
+        return [h for h in hits[:MAX_DETAILS] if h.score >= top * DETAIL_RELATIVE
                 and h.passage.kind not in shown]
 
     @staticmethod
@@ -278,7 +289,7 @@ class ActionAnswer(Action):
                                                          render.steps(kb, procedure_id, lang)]))
             renderer = {"procedure": render.overview, "materials": render.materials,
                         "steps": render.steps, "fee": render.fee, "collect": render.collect,
-                        "channel": render.channel}[facet]
+                        "channel": render.channel, "definition": render.definition}[facet]
             return render.Reply(renderer(kb, procedure_id, lang))
         scope = self._scope_procedures(kb, procedure_id, key_type)
         if len(u.key_types) > 1 and facet in {"password", "contact"}:

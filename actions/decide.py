@@ -32,7 +32,7 @@ FACET_OF_INTENT = {
 }
 INTENT_OF_FACET = {facet: intent for intent, facet in FACET_OF_INTENT.items()}
 # Facets with an answer of their own; the others (status, track) only steer the forms.
-ANSWERED_FACETS = set(FACET_OF_INTENT.values()) | {"validity"}
+ANSWERED_FACETS = set(FACET_OF_INTENT.values()) | {"validity", "definition"}
 REFUSED_INTENTS = {"out_of_scope", "nlu_fallback"}
 # Entities that choose the procedure: the passage search looks past them.
 SCOPE_ENTITIES = {"key_type", "kind", "procedure"}
@@ -120,9 +120,11 @@ def facets_asked(u: Understanding, pending: str | None = None,
     out = [primary] if primary else []
     if "validity" in u.facets and primary in {"times", "procedure", None}:
         out = ["validity"]  # "有效期多久" asks how long the card is valid, not processing time
+    elif "definition" in u.facets and primary in {"procedure", None}:
+        out = ["definition"]  # "首次申领是什么意思": who it is for and what the sources note
     for facet in u.facets:
-        if facet in out or facet == "procedure" or facet not in ANSWERED_FACETS:
-            continue
+        if facet in out or facet in {"procedure", "definition"} or facet not in ANSWERED_FACETS:
+            continue  # a definition is asked instead of an overview, never beside answers
         intent = INTENT_OF_FACET.get(facet)
         support = u.ranking.get(intent, 0.0) if intent else 1.0
         if primary is None or support >= SECOND_FACET_SUPPORT:
@@ -148,8 +150,9 @@ def should_answer(kb: KnowledgeBase, u: Understanding, has_context: bool,
     if u.lookalike and not own:
         return False
     follow_up = has_context and "follow_up" in u.facets and len(u.text) <= FOLLOW_UP_MAX_CHARS
-    if u.intent == "out_of_scope":
-        return own or is_evidence(best) or follow_up
+    asks_ours = has_context and bool(ANSWERED_FACETS & set(u.facets))
+    if u.intent == "out_of_scope":  # mid-conversation "do I need to book?" asks about it
+        return own or is_evidence(best) or follow_up or asks_ours
     if u.intent == "nlu_fallback":
         strong_kind = any(not kb.kinds[k].weak for k in u.entities.get("kind", [])
                           if k in kb.kinds)

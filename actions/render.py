@@ -204,6 +204,16 @@ def overview(kb: KnowledgeBase, procedure_id: str, lang: Lang) -> str:
         conflicts, _sources(kb, refs, lg))
 
 
+def definition(kb: KnowledgeBase, procedure_id: str, lang: Lang) -> str:
+    """"What does it mean": who the procedure is for, and what the sources note about it."""
+    lg, proc = _lang(lang), kb.procedure(procedure_id)
+    refs = [proc.source]
+    notes = _bullets(_line_texts(kb.notes_for(procedure_id, lg), refs))
+    return _join(_title(kb, procedure_id, lg), pick(proc.summary, lg),
+                 [kb.phrase("heading_notes", lg), *notes] if notes else [],
+                 _sources(kb, refs, lg))
+
+
 def _office_lines(kb: KnowledgeBase, office: OfficeInfo, lg: str, with_hours: bool) -> list[str]:
     head = f"• {office.name}"
     if office.district:
