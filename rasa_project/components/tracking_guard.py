@@ -4,9 +4,9 @@ Both forms take over the conversation until they have a reference and a code, so
 one by mistake costs the user the answer they asked for. The classifier learned them from
 phrasings that share everyday words with ordinary questions ("我想…", "application",
 "review"), and with a linear model such a word can tip "我想解锁" into track_application.
-So a tracking intent stands only when the message holds one of its cue words
-(knowledge/data/facets.yaml `status`, `track`) or an application reference; otherwise the
-best other intent of the ranking takes its place.
+So a tracking intent the classifier is unsure of (below 0.6) stands only when the message
+holds one of its cue words (knowledge/data/facets.yaml `status`, `track`) or an application
+reference; otherwise the best other intent of the ranking takes its place.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from knowledge.query import shared_kb
 
 CUE_OF_INTENT = {"ask_status": "status", "track_application": "track"}
+# Above this the classifier has seen the like often enough to be trusted without a cue.
+SURE = 0.6
 REFERENCE = re.compile(r"\bEK-?[0-9A-Z]{6}\b", re.IGNORECASE)
 
 
@@ -47,6 +49,8 @@ class TrackingIntentGuard(GraphComponent):
             if intent not in CUE_OF_INTENT or text.startswith("/") or REFERENCE.search(text):
                 continue
             if set(CUE_OF_INTENT.values()) & set(kb.facets_named(text)):
+                continue
+            if (message.get(INTENT) or {}).get("confidence", 0.0) >= SURE:
                 continue
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
                        if r.get("name") not in CUE_OF_INTENT]
