@@ -69,7 +69,8 @@ class ActionAnswer(Action):
             return events
 
         topic = next(iter(ents.get("topic", [])), None)
-        if facet == "binding" or (topic and facet in {"procedure", "steps"}):
+        not_covered = topic is not None and kb.topics[topic].not_covered
+        if facet == "binding" or (topic and (facet in {"procedure", "steps"} or not_covered)):
             topic = topic or "ail_binding"
             send(dispatcher, render.Reply(render.topic(kb, topic, lang)), lang)
             return events + [SlotSet("pending_facet", None)]

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from knowledge import models as m
@@ -191,6 +190,10 @@ def validate(ds: Dataset) -> None:
         for t in p.get("times") or []:
             if t.get("working_days") is not None and not isinstance(t["working_days"], int):
                 bad("procedures", rid, f"working_days must be an integer: {t['working_days']!r}")
+    for t in ds.records.get("topics", []):
+        refs("topics", t["id"], "contact", t.get("contacts"), ids["contacts"])
+        if t.get("not_covered") and not t.get("contacts"):
+            bad("topics", t["id"], "a topic the sources do not cover must give contacts to ask")
     for o in ds.records.get("offices", []):
         refs("offices", o["id"], "office group", [o.get("group")], ids["office_groups"])
         if o.get("hours") is not None:
@@ -366,9 +369,12 @@ def _rows(ds: Dataset) -> Iterator[Any]:
     for k in r["kinds"]:
         yield m.Kind(id=k["id"], name=k["name"], weak=bool(k.get("weak")), source=k["source"])
     for model, kind in ((m.Channel, "channels"), (m.Region, "regions"),
-                        (m.Material, "materials"), (m.OfficeGroup, "office_groups")):
+                        (m.Material, "materials")):
         for row in r.get(kind, []):
             yield model(id=row["id"], name=row["name"], source=row["source"])
+    for g in r.get("office_groups", []):
+        yield m.OfficeGroup(id=g["id"], name=g["name"], source=g["source"],
+                            notes=g.get("notes") or [])
     for h in r.get("hours", []):
         yield m.OpeningHours(id=h["id"], weekday_periods=h["weekday_periods"],
                              saturday_periods=h.get("saturday_periods") or [],
@@ -387,7 +393,9 @@ def _rows(ds: Dataset) -> Iterator[Any]:
         yield m.Password(id=p["id"], system=p["system"], password=str(p["password"]),
                          note=p.get("note"), source=p["source"])
     for t in r["topics"]:
-        yield m.Topic(id=t["id"], name=t["name"], text=t["text"], source=t["source"])
+        yield m.Topic(id=t["id"], name=t["name"], text=t["text"], source=t["source"],
+                      not_covered=bool(t.get("not_covered")),
+                      contact_ids=t.get("contacts") or [])
     for c in r["conflicts"]:
         yield m.Conflict(id=c["id"], topic=c["topic"], applies_to=c["applies_to"],
                          facets=c.get("facets") or [], values=c["values"])
@@ -431,9 +439,9 @@ def build(url: str | None = None, data_dir: Path = DATA_DIR) -> Dataset:
         Path(f"{sqlite_path}.building").unlink(missing_ok=True)
     engine = make_engine(write_url)
     with engine.begin() as conn:  # one transaction: readers never see empty tables
+        # The tables hold nothing but this build: recreated, so a new column needs no migration.
+        m.Base.metadata.drop_all(conn)
         m.Base.metadata.create_all(conn)
-        for table in reversed(m.Base.metadata.sorted_tables):
-            conn.execute(delete(table))
         session = Session(bind=conn, future=True)
         session.add_all(list(_rows(ds)))
         session.add(m.BuildInfo(key="data_files", value=str(len(ds.origin))))
