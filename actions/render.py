@@ -228,7 +228,8 @@ def offices(kb: KnowledgeBase, office_list: Sequence[OfficeInfo], lang: Lang,
         body += _office_lines(kb, o, lg, with_hours)
     notes = [line for g in dict.fromkeys(o.group_id for o in office_list)
              for line in _line_texts(kb.group_notes(g, lg), refs)]
-    return _join(title, [kb.phrase("heading_where", lg), *body], _bullets(notes),
+    return _join(title, [kb.phrase("heading_where", lg), *body],
+                 [kb.phrase("heading_notes", lg), *_bullets(notes)] if notes else [],
                  _sources(kb, refs, lg))
 
 
