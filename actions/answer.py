@@ -93,7 +93,7 @@ class ActionAnswer(Action):
         facets = facets_asked(u, tracker.get_slot("pending_facet"),
                               tracker.get_slot("last_facet") if context else None)
         facets = facets or ["procedure"]
-        topic = self._topic(u, facets, hits)
+        topic = self._topic(kb, u, facets, hits)
         if topic:
             send(dispatcher, render.Reply(render.topic(kb, topic, lang)), lang)
             return events + [SlotSet("pending_facet", None)]
@@ -204,13 +204,16 @@ class ActionAnswer(Action):
         return list(seen.values())[:3]
 
     @staticmethod
-    def _topic(u: Understanding, facets: list[str], hits: list[Hit]) -> str | None:
+    def _topic(kb: KnowledgeBase, u: Understanding, facets: list[str], hits: list[Hit]
+               ) -> str | None:
         """A stand-alone rule (topics.yaml) answers when it is what the message is about.
 
         Its words are broad ("单一窗口", "bind"), so when the message also names a key, a kind
         of business or a procedure, the rule must also be the closest passage to win.
         """
         topic = next(iter(u.entities.get("topic", [])), None)
+        if topic is not None and kb.topics[topic].not_covered:
+            return topic  # "公司改名了怎么办": whatever is asked, the sources do not cover it
         if facets[0] == "binding":
             topic = topic or "ail_binding"
         elif not (topic and facets[0] in {"procedure", "steps"}):

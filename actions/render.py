@@ -237,7 +237,11 @@ def offices(kb: KnowledgeBase, office_list: Sequence[OfficeInfo], lang: Lang,
     body: list[str] = []
     for o in office_list:
         body += _office_lines(kb, o, lg, with_hours)
-    return _join(title, [kb.phrase("heading_where", lg), *body], _sources(kb, refs, lg))
+    notes = [line for g in dict.fromkeys(o.group_id for o in office_list)
+             for line in _line_texts(kb.group_notes(g, lg), refs)]
+    return _join(title, [kb.phrase("heading_where", lg), *body],
+                 [kb.phrase("heading_notes", lg), *_bullets(notes)] if notes else [],
+                 _sources(kb, refs, lg))
 
 
 def hours(kb: KnowledgeBase, office_list: Sequence[OfficeInfo], lang: Lang) -> str:
@@ -305,8 +309,10 @@ def passwords(kb: KnowledgeBase, lines: Sequence[Line], lang: Lang, title: str =
 def topic(kb: KnowledgeBase, topic_id: str, lang: Lang) -> str:
     lg = _lang(lang)
     t = kb.topics[topic_id]
+    refs = [t.source]
+    contact_lines = _bullets(_line_texts((kb.contact_line(c, lg) for c in t.contact_ids), refs))
     return _join(kb.phrase("heading_procedure", lg, name=pick(t.name, lg)), pick(t.text, lg),
-                 _sources(kb, [t.source], lg))
+                 contact_lines, _sources(kb, refs, lg))
 
 
 def details(kb: KnowledgeBase, passages: Sequence[Passage], lang: Lang) -> str:

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from knowledge import models as m
@@ -198,6 +197,10 @@ def validate(ds: Dataset) -> None:
         for t in p.get("times") or []:
             if t.get("working_days") is not None and not isinstance(t["working_days"], int):
                 bad("procedures", rid, f"working_days must be an integer: {t['working_days']!r}")
+    for t in ds.records.get("topics", []):
+        refs("topics", t["id"], "contact", t.get("contacts"), ids["contacts"])
+        if t.get("not_covered") and not t.get("contacts"):
+            bad("topics", t["id"], "a topic the sources do not cover must give contacts to ask")
     for o in ds.records.get("offices", []):
         refs("offices", o["id"], "office group", [o.get("group")], ids["office_groups"])
         if o.get("hours") is not None:
@@ -208,8 +211,138 @@ def validate(ds: Dataset) -> None:
         refs("conflicts", c["id"], "procedure", c.get("applies_to"), ids["procedures"])
         if len(c.get("values") or []) < 2:
             bad("conflicts", c["id"], "a conflict needs at least two values")
+    if not problems:
+        problems += scope_problems(ds)
     if problems:
         raise KnowledgeError(problems)
+
+
+# --- scope: which procedures a source section speaks about (sources.yaml `scope`) ----------
+
+SCOPE_STATES = {"fee", "materials"}
+
+
+@dataclass(frozen=True)
+class Section:
+    """One entry of a source's scope table: a section and the procedures it speaks about."""
+
+    doc: str
+    key: str  # "§2 step 3", or "*" for the whole document
+    procedures: frozenset[str]
+    states: frozenset[str]
+
+
+def scope_table(ds: Dataset) -> dict[str, dict[str, Section]]:
+    """Every source's declared sections, by document id and section key."""
+    table: dict[str, dict[str, Section]] = {}
+    for src in ds.records.get("sources", []):
+        entries = table.setdefault(src["id"], {})
+        for key, value in (src.get("scope") or {}).items():
+            body = value if isinstance(value, dict) else {"procedures": value}
+            entries[str(key)] = Section(src["id"], str(key),
+                                        frozenset(body.get("procedures") or []),
+                                        frozenset(body.get("states") or []))
+    return table
+
+
+def section_of(table: dict[str, dict[str, Section]], ref: str) -> Section | None:
+    """The declared section a citation falls in: the longest key that starts it, else "*"."""
+    doc, _, rest = str(ref).partition(" ")
+    entries = table.get(doc, {})
+    best: Section | None = None
+    for key, section in entries.items():
+        if key == "*" or not rest.startswith(key):
+            continue
+        if len(rest) > len(key) and rest[len(key)].isalnum():
+            continue  # "I" does not start "II(I)"
+        if best is None or len(key) > len(best.key):
+            best = section
+    return best or entries.get("*")
+
+
+def _procedure_facts(p: dict[str, Any]) -> Iterator[tuple[str, str, dict | None]]:
+    """(where, citation, text) of every cited fact of a procedure record."""
+    yield "source", p["source"], None
+    for i, mat in enumerate(p.get("materials") or []):
+        yield f"materials[{i}]", mat.get("source", p["source"]), mat.get("qualifier")
+    for key in (*ITEM_SECTIONS, "times"):
+        for i, item in enumerate(p.get(key) or []):
+            yield f"{key}[{i}]", item.get("source", p["source"]), item.get("text")
+    if p.get("fee"):
+        yield "fee", p["fee"].get("source", p["source"]), p["fee"].get("text")
+
+
+def _names_region(text: dict | None, region: dict) -> bool:
+    return bool(text) and all(region[lang] in str(text.get(lang, "")) for lang in ("zh", "en"))
+
+
+def scope_problems(ds: Dataset) -> list[str]:
+    """Facts beyond their section's scope, conflicts beyond their sources' scope, regional
+    facts that do not name their region, and what a section states for every procedure in
+    its scope (a fee; a material list to be reconciled in a conflict) but the data leaves out.
+    """
+    problems: list[str] = []
+    table = scope_table(ds)
+    regions = {s["id"]: s["region"] for s in ds.records.get("sources", []) if s.get("region")}
+    procedures = {p["id"]: p for p in ds.records.get("procedures", [])}
+
+    def bad(kind: str, rid: str, what: str) -> None:
+        problems.append(f"{ds.origin[(kind, rid)]}: entry '{rid}': {what}")
+
+    for doc, entries in table.items():
+        for section in entries.values():
+            for pid in sorted(section.procedures - set(procedures)):
+                bad("sources", doc, f"scope of '{section.key}' names unknown procedure '{pid}'")
+            for state in sorted(section.states - SCOPE_STATES):
+                bad("sources", doc, f"scope of '{section.key}' states unknown '{state}'")
+
+    def check(kind: str, rid: str, where: str, ref: str, pids: Iterable[str],
+              text: dict | None) -> None:
+        section = section_of(table, ref)
+        if section is None:
+            bad(kind, rid, f"{where} cites '{ref}', a section no scope in sources.yaml declares")
+            return
+        for pid in pids:
+            if pid not in section.procedures:
+                bad(kind, rid, f"{where} cites '{ref}', whose scope ({section.doc} "
+                               f"{section.key}) does not include procedure '{pid}'")
+            region = regions.get(section.doc)
+            if (region and text is not None and procedures[pid].get("region") != region["id"]
+                    and not _names_region(text, region)):
+                bad(kind, rid, f"{where} cites '{ref}', which speaks for {region['en']} only, "
+                               f"but its text does not say {region['zh']} / {region['en']}")
+
+    for pid, p in procedures.items():
+        for where, ref, text in _procedure_facts(p):
+            check("procedures", pid, where, ref, [pid], text)
+    for c in ds.records.get("conflicts", []):
+        for i, value in enumerate(c.get("values") or []):
+            check("conflicts", c["id"], f"values[{i}]", value.get("source", ""),
+                  [pid for pid in c.get("applies_to") or [] if pid in procedures],
+                  value.get("text"))
+
+    for entries in table.values():
+        for section in entries.values():
+            if "fee" in section.states:
+                for pid in sorted(section.procedures & set(procedures)):
+                    if not procedures[pid].get("fee"):
+                        bad("procedures", pid, f"no fee, but {section.doc} {section.key} "
+                                               "states the fee of every procedure in its scope")
+
+    material_conflicts: dict[str, set[str]] = {}
+    for c in ds.records.get("conflicts", []):
+        if not c.get("facets") or "materials" in c["facets"]:
+            docs = {str(v.get("source", "")).split(" ", 1)[0] for v in c.get("values") or []}
+            for pid in c.get("applies_to") or []:
+                material_conflicts.setdefault(pid, set()).update(docs)
+    for pid in procedures:
+        listing = sorted({s.doc for entries in table.values() for s in entries.values()
+                          if "materials" in s.states and pid in s.procedures})
+        missing = set(listing) - material_conflicts.get(pid, set())
+        if len(listing) > 1 and missing:
+            bad("procedures", pid, f"sources {', '.join(listing)} each list its materials, but "
+                                   f"no materials conflict records {', '.join(sorted(missing))}")
+    return problems
 
 
 def _terms(ds: Dataset) -> Iterator[m.Term]:
@@ -245,9 +378,12 @@ def _rows(ds: Dataset) -> Iterator[Any]:
     for k in r["kinds"]:
         yield m.Kind(id=k["id"], name=k["name"], weak=bool(k.get("weak")), source=k["source"])
     for model, kind in ((m.Channel, "channels"), (m.Region, "regions"),
-                        (m.Material, "materials"), (m.OfficeGroup, "office_groups")):
+                        (m.Material, "materials")):
         for row in r.get(kind, []):
             yield model(id=row["id"], name=row["name"], source=row["source"])
+    for g in r.get("office_groups", []):
+        yield m.OfficeGroup(id=g["id"], name=g["name"], source=g["source"],
+                            notes=g.get("notes") or [])
     for h in r.get("hours", []):
         yield m.OpeningHours(id=h["id"], weekday_periods=h["weekday_periods"],
                              saturday_periods=h.get("saturday_periods") or [],
@@ -266,7 +402,9 @@ def _rows(ds: Dataset) -> Iterator[Any]:
         yield m.Password(id=p["id"], system=p["system"], password=str(p["password"]),
                          note=p.get("note"), source=p["source"])
     for t in r["topics"]:
-        yield m.Topic(id=t["id"], name=t["name"], text=t["text"], source=t["source"])
+        yield m.Topic(id=t["id"], name=t["name"], text=t["text"], source=t["source"],
+                      not_covered=bool(t.get("not_covered")),
+                      contact_ids=t.get("contacts") or [])
     for c in r["conflicts"]:
         yield m.Conflict(id=c["id"], topic=c["topic"], applies_to=c["applies_to"],
                          facets=c.get("facets") or [], values=c["values"])
@@ -310,9 +448,9 @@ def build(url: str | None = None, data_dir: Path = DATA_DIR) -> Dataset:
         Path(f"{sqlite_path}.building").unlink(missing_ok=True)
     engine = make_engine(write_url)
     with engine.begin() as conn:  # one transaction: readers never see empty tables
+        # The tables hold nothing but this build: recreated, so a new column needs no migration.
+        m.Base.metadata.drop_all(conn)
         m.Base.metadata.create_all(conn)
-        for table in reversed(m.Base.metadata.sorted_tables):
-            conn.execute(delete(table))
         session = Session(bind=conn, future=True)
         session.add_all(list(_rows(ds)))
         session.add(m.BuildInfo(key="data_files", value=str(len(ds.origin))))

@@ -118,6 +118,8 @@ class OfficeGroup(Base):
     id = Column(String(40), primary_key=True)
     name = Column(JSON, nullable=False)
     source = Column(String(120), nullable=False)
+    # said under every list of the group's offices, e.g. that the source lists only some
+    notes = Column(JSON, nullable=False, default=list)  # [{"text": {...}, "source": "..."}]
 
 
 class OpeningHours(Base):
@@ -170,6 +172,10 @@ class Topic(Base):
     name = Column(JSON, nullable=False)
     text = Column(JSON, nullable=False)
     source = Column(String(120), nullable=False)
+    # something users ask that the sources do not cover: answered with its text and contacts
+    # whatever the question (materials, steps, ...), never with a procedure's facts
+    not_covered = Column(Boolean, nullable=False, default=False)
+    contact_ids = Column(JSON, nullable=False, default=list)
 
 
 class Conflict(Base):

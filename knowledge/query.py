@@ -347,6 +347,11 @@ class KnowledgeBase:
             hours=self._hours.get(o.hours_id) if o.hours_id else None,
             note=pick(o.note, lang), source=o.source)
 
+    def group_notes(self, group_id: str, lang: LangCode) -> list[Line]:
+        """What must be said under any list of a group's offices (that the list is partial)."""
+        return [Line(pick(n["text"], lang), n["source"])
+                for n in self.office_groups[group_id].notes or []]
+
     def hours_sets(self) -> dict[str, m.OpeningHours]:
         return dict(self._hours_rows)
 

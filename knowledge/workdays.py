@@ -2,17 +2,22 @@
 
 Time limits in the sources are counted in working days (工作日), so a date answer must skip
 public holidays and count the adjusted working weekends (调休). The official calendar comes
-from chinese_calendar; a year it does not cover yet is counted over weekends only and every
-answer built on it is flagged as an estimate rather than presented as fact.
+from chinese_calendar, which knows each year only once the State Council has published its
+schedule. For a year it does not know yet, the `holidays` package gives the statutory holidays,
+which follow fixed rules (lunar dates, and a holiday that falls on a weekend is made up on a
+working day); the in-lieu working weekends are announced only with the schedule, so every
+answer built on such a year is flagged as an estimate rather than presented as fact.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+import holidays
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -41,16 +46,34 @@ def calendar_covers(d: date) -> bool:
     return True
 
 
+@lru_cache(maxsize=32)
+def _statutory(year: int, language: str = "en_US") -> holidays.HolidayBase:
+    """China's statutory holidays of a year, computed by rule (no in-lieu working days)."""
+    return holidays.China(years=year, language=language)
+
+
+def _statutory_name(d: date, lang: str) -> str | None:
+    """The statutory holiday on d by rule, without the library's "observed" marker."""
+    names = _statutory(d.year, "zh_CN" if lang.startswith("zh") else "en_US")
+    name = names.get(d)
+    if not name:
+        return None
+    first = name.split(";")[0].strip()
+    return first.replace("（观察日）", "").replace(" (observed)", "").strip()
+
+
 def is_working_day(d: date) -> bool:
-    """Official working day; Monday-Friday where the official calendar has no data yet.
+    """Official working day; where the official calendar has no data yet, Monday-Friday less
+    the statutory holidays.
 
     Never raises: an assistant asked about next year should still answer, and callers learn
-    through `calendar_covers` (or `WorkdayDate.estimated`) that the answer is an estimate.
+    through `calendar_covers` (or `WorkdayDate.estimated`) that the in-lieu working weekends
+    of that year are not known, so the answer is an estimate.
     """
     try:
         return chinese_calendar.is_workday(d)
     except NotImplementedError:
-        return d.weekday() < 5
+        return _statutory(d.year).is_working_day(d)
 
 
 def holiday_name(d: date, lang: str = "en") -> str | None:
@@ -59,9 +82,10 @@ def holiday_name(d: date, lang: str = "en") -> str | None:
     Weekends inside a holiday period count as the holiday; adjusted working days (which
     chinese_calendar also labels with the holiday's name) do not, because the office is open.
     `lang` "zh" (or "zh-Hans"/"zh-Hant") gives the Chinese name, anything else the English.
+    A year the official calendar does not know yet names only its statutory holidays.
     """
     if not calendar_covers(d):
-        return None
+        return _statutory_name(d, lang)
     on_holiday, name = chinese_calendar.get_holiday_detail(d)
     if not on_holiday or not name:
         return None
@@ -70,7 +94,8 @@ def holiday_name(d: date, lang: str = "en") -> str | None:
 
 @dataclass(frozen=True)
 class WorkdayDate:
-    """A counted date, with whether any counted day fell outside the official calendar."""
+    """A counted date, with whether any counted day fell outside the official calendar
+    (counted with the statutory holidays, but without the unpublished in-lieu working days)."""
 
     date: date
     estimated: bool

@@ -112,6 +112,23 @@ def test_fees_are_free_where_the_sources_say_so(kb: KnowledgeBase) -> None:
     assert kb.fee_for("mofcom_first_online", "en").source.startswith("001")
     assert "free" in kb.fee_for("beijing_ekey_service", "en").text.lower()
     assert kb.fee_for("eport_unlock", "en") is None  # 002 states no fee
+    # 000 §4, for the Beijing bureau only: the text says so
+    reissue = kb.fee_for("mofcom_reissue", "zh")
+    assert reissue.source == "000 §4" and "北京" in reissue.text and "免费" in reissue.text
+
+
+def test_the_beijing_bureau_needs_the_original_key_plainly(kb: KnowledgeBase) -> None:
+    # 000 item 5: "The original electronic key is needed." The procedures in its brackets only
+    # say where to read about them.
+    (key,) = [m for m in kb.materials_for("beijing_ekey_service", "en")
+              if m.material_id == "the_ekey"]
+    assert key.qualifier == "the original e-key"
+
+
+def test_the_customs_list_is_partial_and_says_so(kb: KnowledgeBase) -> None:
+    notes = kb.group_notes("beijing_customs", "en")
+    assert notes[0].source == "002 II(I)" and "only some are listed" in notes[0].text
+    assert any("Construction Bank" in n.text for n in notes)
 
 
 def test_contacts_and_urls(kb: KnowledgeBase) -> None:

@@ -73,15 +73,37 @@ def test_is_working_day_follows_the_official_calendar(d: date, expected: bool) -
     assert is_working_day(d) is expected
 
 
-def test_uncovered_years_fall_back_to_monday_to_friday_without_raising() -> None:
+def test_uncovered_years_count_the_statutory_holidays_without_raising() -> None:
     assert not calendar_covers(date(2027, 1, 1))
     assert not calendar_covers(date(2003, 6, 2))
     assert calendar_covers(date(2026, 12, 31))
     assert calendar_covers(date(2004, 1, 1))
-    assert is_working_day(date(2027, 1, 1))        # a Friday; really New Year's Day, unknown yet
+    assert not is_working_day(date(2027, 1, 1))    # a Friday: New Year's Day, by rule
     assert not is_working_day(date(2027, 1, 2))    # Saturday
     assert not is_working_day(date(2027, 1, 3))    # Sunday
-    assert is_working_day(date(2027, 2, 8))        # Monday
+    assert is_working_day(date(2027, 1, 4))        # Monday
+    # Spring Festival 2027: Eve Fri 5 Feb, 1st-3rd Sat 6 - Mon 8 Feb, the weekend days made
+    # up on Tue 9 and Wed 10 Feb (statutory rule); Thu 11 Feb is an ordinary working day.
+    for day in range(5, 11):
+        assert not is_working_day(date(2027, 2, day)), day
+    assert is_working_day(date(2027, 2, 11))
+    assert not is_working_day(date(2027, 4, 5))   # Qingming, a Monday
+    assert not is_working_day(date(2027, 10, 1))  # National Day, a Friday
+
+
+def test_uncovered_years_name_their_statutory_holidays() -> None:
+    assert holiday_name(date(2027, 1, 1)) == "New Year's Day"
+    assert holiday_name(date(2027, 2, 8), "zh") == "春节"
+    assert holiday_name(date(2027, 2, 9), "zh-Hant") == "春节"   # the made-up day, no marker
+    assert holiday_name(date(2027, 4, 5), "zh") == "清明节"
+    assert holiday_name(date(2027, 1, 4)) is None
+
+
+def test_counting_into_an_unpublished_year_skips_its_statutory_holidays() -> None:
+    # Wed 30 Dec 2026 + 2: Thu 31 Dec, (Fri 1 Jan New Year's Day), Mon 4 Jan 2027
+    assert add_working_days(date(2026, 12, 30), 2) == WorkdayDate(date(2027, 1, 4), True)
+    # Wed 3 Feb 2027 + 5: Thu 4, (5-10 Feb Spring Festival), Thu 11, Fri 12, Mon 15, Tue 16
+    assert add_working_days(date(2027, 2, 3), 5) == WorkdayDate(date(2027, 2, 16), True)
 
 
 # --- add_working_days ----------------------------------------------------------------------
@@ -123,16 +145,9 @@ def test_negative_days_are_refused() -> None:
 
 
 def test_counting_into_an_uncovered_year_is_an_estimate() -> None:
-    # Thu 31 Dec 2026 + 1: 1 Jan 2027 is a Friday, counted as working but flagged
-    assert add_working_days(date(2026, 12, 31), 1) == WorkdayDate(date(2027, 1, 1), True)
+    # Thu 31 Dec 2026 + 1: Fri 1 Jan 2027 is New Year's Day by rule; Mon 4 Jan, flagged
+    assert add_working_days(date(2026, 12, 31), 1) == WorkdayDate(date(2027, 1, 4), True)
     assert add_working_days(date(2026, 12, 30), 1) == WorkdayDate(date(2026, 12, 31), False)
-
-
-def test_spring_festival_2027_is_unknown_so_only_weekends_are_skipped() -> None:
-    # Spring Festival 2027 falls in early February; without its schedule we skip weekends only
-    assert add_working_days(date(2027, 2, 5), 1) == WorkdayDate(date(2027, 2, 8), True)
-    assert add_working_days(date(2027, 2, 5), 5) == WorkdayDate(date(2027, 2, 12), True)
-    assert add_working_days(date(2027, 2, 5), 6) == WorkdayDate(date(2027, 2, 15), True)
 
 
 # --- holiday_name --------------------------------------------------------------------------
@@ -158,7 +173,7 @@ def test_holiday_names(d: date, en: str, zh: str) -> None:
     date(2026, 10, 10),   # adjusted working day: the library labels it, but it is not a holiday
     date(2026, 10, 11),   # ordinary Sunday
     date(2026, 11, 24),   # ordinary Tuesday
-    date(2027, 1, 1),     # not in the calendar yet
+    date(2027, 1, 4),     # not in the calendar yet, and no statutory holiday
 ])
 def test_no_holiday_name(d: date) -> None:
     assert holiday_name(d) is None
@@ -298,8 +313,11 @@ def test_aware_times_are_converted_to_beijing_time() -> None:
 def test_uncovered_year_is_flagged_as_an_estimate() -> None:
     s = open_state(HOURS, at(2027, 1, 4, 10))
     assert s.reason == "open" and s.estimated
-    s = open_state(HOURS, at(2026, 12, 31, 18))   # next opening is in 2027
-    assert s.next_open == shanghai(2027, 1, 1, 9) and s.estimated
+    s = open_state(HOURS, at(2026, 12, 31, 18))   # Fri 1 Jan 2027 is New Year's Day by rule;
+    assert s.next_open == shanghai(2027, 1, 2, 9) and s.estimated   # Sat 2 Jan by reservation
+    assert s.next_open_by_reservation
+    s = open_state(HOURS, at(2027, 1, 1, 10))
+    assert (s.is_open, s.reason, s.holiday) == (False, "holiday", "New Year's Day")
 
 
 def test_no_opening_within_the_search_window() -> None:
