@@ -102,7 +102,14 @@ def running_stack(var: Path, wechat_api: FakeWeChatAPI, replicas: int = 1,
     stack = Stack(rasa_port=free_port(), actions_port=free_port(), web_port=free_port(),
                   log_dir=var / "logs", replicas=replicas,
                   extra_env={"TRACKER_DB": str(var / "tracker.db"), "RASA_TOKEN": token,
+                             "ACTIONS_TOKEN": uuid.uuid4().hex,
                              "EKEY_VAR_DIR": str(var), "STAFF_TOKEN": staff_token,
+                             # Every test client is on loopback: the tests name their
+                             # client addresses through a "proxy" on loopback instead, and
+                             # one address may send as much as the whole suite does.
+                             "TRUSTED_PROXIES": "127.0.0.1",
+                             "RATE_LIMIT_ADDRESS_BURST": "100000",
+                             "RATE_LIMIT_ADDRESS_PER_SECOND": "100000",
                              # WeChat's and WeCom's published sample settings; the OA's
                              # pushes go to the local fake send API
                              "WECHAT_TOKEN": "spamtest", "WECHAT_APP_ID": "wx2c2769f8efd9abc2",
