@@ -30,18 +30,22 @@ import xmltodict
 from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic, response
 from sanic.request import Request
-from support import free_port, post
+from support import declared_oversize, free_port, post
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.enterprise.crypto import WeChatCrypto as WeComCrypto
 
 from connectors.wechat import (
+    MAX_SKEW,
     REPLY_BUDGET,
     REPLY_BYTES,
+    PushFailed,
+    PushOutput,
     WeChatInput,
     WeComInput,
     render,
     split_for_wechat,
 )
+from connectors.wechat_push import official_account_api
 from knowledge.query import KnowledgeBase, pick
 from knowledge.text import detect_language
 
@@ -547,6 +551,72 @@ def test_refused(harness: Harness, request_of: Any, status: int, reason: str) ->
     got, text = call(f"{harness.base}/webhooks/wechat/webhook", query, body)
     assert got == status and reason in text, text
     assert harness.rasa.heard == []
+
+
+# The audit's envelope: UTF-16, with an external DTD and no entity. A byte pattern looking
+# for "<!DOCTYPE" does not see it; a parser that forbids DTDs does.
+UTF16_DTD = ('<?xml version="1.0" encoding="UTF-16"?>'
+             '<!DOCTYPE xml SYSTEM "http://192.0.2.1/evil.dtd">'
+             f"<xml><ToUserName>{ACCOUNT}</ToUserName><FromUserName>{OPENID}</FromUserName>"
+             "<CreateTime>1</CreateTime><MsgType>text</MsgType><Content>你好</Content>"
+             "<MsgId>42</MsgId></xml>").encode("utf-16")
+
+
+def test_a_utf16_envelope_with_a_dtd_is_refused(harness: Harness) -> None:
+    assert b"DOCTYPE" not in UTF16_DTD  # what a byte pattern would have looked for
+    for name in ("wechat_plain", "wechat"):
+        status, text = call(f"{harness.base}/webhooks/{name}/webhook", plain_mode(), UTF16_DTD)
+        assert (status, text) == (400, "XML with DOCTYPE or ENTITY declarations is not "
+                                       "accepted")
+    # the same document without the DTD is an ordinary message
+    plain = UTF16_DTD.decode("utf-16").replace(
+        '<!DOCTYPE xml SYSTEM "http://192.0.2.1/evil.dtd">', "").encode("utf-16")
+    status, text = call(f"{harness.base}/webhooks/wechat_plain/webhook", plain_mode(), plain)
+    assert status == 200 and xmltodict.parse(text)["xml"]["Content"] == ANSWERS["你好"][0]["text"]
+    assert harness.texts_heard() == ["你好"]
+
+
+def test_a_replay_is_not_processed_again_while_its_timestamp_still_passes(
+        harness: Harness) -> None:
+    """A timestamp 290 s ahead of our clock is fresh; replayed at +315 s it is still fresh
+    (25 s old), so the message id must still be remembered then."""
+    now = float(int(time.time()))
+    harness.clock.at = now
+    query, body = safe_mode(message_xml(Content="电子钥匙解锁要带什么材料"),
+                            timestamp=str(int(now) + 290))
+    url = f"{harness.base}/webhooks/wechat/webhook"
+    first = call(url, query, body)
+    assert first[0] == 200 and harness.texts_heard() == ["电子钥匙解锁要带什么材料"]
+    harness.clock.at = now + 315
+    assert call(url, query, body)[0] == 200  # accepted by the timestamp check...
+    assert harness.texts_heard() == ["电子钥匙解锁要带什么材料"]  # ...but not run again
+    harness.clock.at = now + 290 + MAX_SKEW + 1
+    assert call(url, query, body)[0] == 403  # and then the timestamp itself is stale
+    assert len(harness.rasa.heard) == 1
+
+
+def test_typed_intent_payloads_are_read_as_plain_words(harness: Harness) -> None:
+    url = f"{harness.base}/webhooks/wechat/webhook"
+    call(url, *safe_mode(message_xml(Content='/ask_password{"password":"x"}')))
+    call(url, *safe_mode(message_xml(Content='/inform{"procedure":[["x"]]}')))
+    call(url, *safe_mode(message_xml(Content='/inform{"procedure":"mofcom_unlock"}')))
+    assert harness.texts_heard() == ['ask_password{"password":"x"}',
+                                     'inform{"procedure":[["x"]]}',
+                                     '/inform{"procedure":"mofcom_unlock"}']  # a button's
+
+
+def test_a_declared_oversize_body_is_refused_before_it_is_read(harness: Harness) -> None:
+    query = urllib.parse.urlencode(plain_mode())
+    status, seconds = declared_oversize(f"{harness.base}/webhooks/wechat_plain/webhook?{query}")
+    assert status == 413 and seconds < 5
+    assert harness.rasa.heard == []
+
+
+def test_a_push_the_send_api_refuses_is_an_error_not_silence() -> None:
+    """Rasa's conversation API then answers 500, and staff are told "failed"."""
+    nowhere = official_account_api("wx0", "secret", f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(PushFailed):
+        asyncio.run(PushOutput("wechat", nowhere).send_response("wechat:o1", {"text": "hi"}))
 
 
 def test_entities_are_refused_in_plaintext_mode_too(harness: Harness) -> None:
