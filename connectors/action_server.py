@@ -69,10 +69,10 @@ def _where(error: BaseException) -> str:
     return f"{os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else "?"
 
 
-def create_app(token: str, package: str = "actions") -> Sanic:
+def create_app(token: str, package: str = "actions", name: str = "ekey_actions") -> Sanic:
     if not token:
         raise ValueError("ACTIONS_TOKEN is empty")
-    app = Sanic("ekey_actions", configure_logging=False)
+    app = Sanic(name, configure_logging=False)
     app.config.REQUEST_MAX_SIZE = MAX_BODY
     executor = ActionExecutor()
     executor.register_package(package)
