@@ -782,3 +782,50 @@ def test_wechat_user_is_pushed_the_status_update_staff_make(
               if path == "/cgi-bin/message/custom/send" and body["touser"] == user]
     assert pushes and "核验通过" in pushes[-1]["text"]["content"]
     assert reference.group(0) in pushes[-1]["text"]["content"]
+
+
+@pytest.mark.conversation
+def test_a_rest_client_cannot_continue_a_wechat_conversation(warm_rasa: str) -> None:
+    """The audit's takeover: a WeChat user registered (and so may read the application in
+    that conversation); a REST client naming itself "wechat:<their OpenID>" is refused."""
+    user = f"o{uuid.uuid4().hex[:27]}"
+    url = f"{warm_rasa}/webhooks/wechat/webhook"
+    for text in ("帮我跟踪我的申请", "电子钥匙解锁"):
+        call(url, *safe_mode(message_xml(user=user, Content=text)))
+    registered = open_reply(call(url, *safe_mode(message_xml(user=user, Content="2026-11-16")))[1],
+                            OA_CRYPTO)["Content"]
+    assert re.search(r"EK-[0-9A-Z]{6}", registered), registered
+    for sender in (f"wechat:{user}", f"WeChat:{user}", f"wecom:{user}", f"WECOM:{user}"):
+        body = json.dumps({"sender": sender, "message": "我的申请到哪一步了"}).encode()
+        request = urllib.request.Request(f"{warm_rasa}/webhooks/rest/webhook", body,
+                                         {"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 400
+        assert "other channels" in json.loads(refused.value.read())["error"]
+
+
+@pytest.mark.conversation
+def test_staff_are_told_a_wecom_push_was_not_sent_without_its_secret(
+        warm_rasa: str, servers: Any, wechat_api: Any) -> None:
+    """The test stack's WeCom app has no secret: Rasa collects the message instead of
+    sending it, and the staff API must not call that "sent"."""
+    user = f"u{uuid.uuid4().hex[:8]}"
+
+    def say(text: str) -> str:
+        plain = message_xml(user=user, to=WECOM_CORP_ID, Content=text, AgentID=WECOM_AGENT_ID)
+        status, body = call(f"{warm_rasa}/webhooks/wecom/webhook", *wecom_request(plain))
+        assert status == 200, body
+        return open_reply(body, WECOM_CRYPTO)["Content"]
+
+    say("帮我跟踪我的申请")
+    say("电子钥匙解锁")
+    reference = re.search(r"EK-[0-9A-Z]{6}", say("2026-11-16"))
+    assert reference, "no reference"
+    request = urllib.request.Request(
+        f"{servers.web_url}/staff/api/applications/{reference.group(0)}/events",
+        json.dumps({"stage": "verification_passed"}).encode(),
+        {"Content-Type": "application/json", "Authorization": f"Bearer {servers.staff_token}"})
+    with urllib.request.urlopen(request, timeout=60) as resp:
+        assert json.loads(resp.read())["notified"] == "no send credentials"
+    assert not [body for _, body in wechat_api.sent if body.get("touser") == user]
