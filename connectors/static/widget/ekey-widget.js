@@ -110,16 +110,21 @@
 
   /*
    * The text as it may be stored: codes masked. In a bot message that names a reference, every
-   * upper-case code-shaped word is the code; in the user's own words, a code-shaped word that
-   * has a digit or is upper case, or that is all the message says, may be one.
+   * upper-case code-shaped word is the code. In the user's own words a code-shaped word in one
+   * case may be one when it has a digit, is upper case, is all the message says, or stands in
+   * Chinese text; a lower-case English word in English ("status") and a mixed-case name
+   * ("USBKey") are kept. What this misses goes with the rest of the history after an hour.
    */
   function withoutCodes(message) {
     var text = String(message.text || "");
     var bot = message.from === "bot";
     if (bot && !REFERENCE.test(text)) return text;
+    var chinese = /[\u3400-\u9fff]/.test(text);
     return text.replace(CODE, function (all, before, word) {
       var upper = word === word.toUpperCase();
-      var masked = bot ? upper : upper || /[0-9]/.test(word) || text.trim() === word;
+      var oneCase = upper || word === word.toLowerCase();
+      var masked = bot ? upper : oneCase &&
+        (upper || chinese || /[0-9]/.test(word) || text.trim() === word);
       return masked ? before + MASK : all;
     });
   }
