@@ -60,13 +60,13 @@ class Stack:
     rasa_fixes: bool = True
     # Rasa's HTTP API is only ever on behind a token. Without RASA_TOKEN set, a random one
     # known only to this stack's processes lets the web app push status updates.
-    api_token: str = field(default_factory=lambda: os.environ.get("RASA_TOKEN")
-                           or secrets.token_urlsafe(24))
+    api_token: str = field(repr=False, default_factory=lambda: os.environ.get("RASA_TOKEN")
+                           or secrets.token_urlsafe(24))  # repr=False: kept out of tracebacks
     # Rasa's calls to the action server carry this one (connectors/action_server.py).
-    actions_token: str = field(default_factory=lambda: os.environ.get("ACTIONS_TOKEN")
-                               or secrets.token_urlsafe(24))
+    actions_token: str = field(repr=False, default_factory=lambda: os.environ.get(
+        "ACTIONS_TOKEN") or secrets.token_urlsafe(24))
     # Likewise the staff console: STAFF_TOKEN, or a fresh one printed at start (as Jupyter does).
-    staff_token: str = field(default_factory=lambda: os.environ.get("STAFF_TOKEN")
+    staff_token: str = field(repr=False, default_factory=lambda: os.environ.get("STAFF_TOKEN")
                              or secrets.token_urlsafe(18))
 
     def env(self) -> dict[str, str]:
@@ -139,10 +139,11 @@ class Stack:
                 f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/"]
         pending = list(urls)
         while pending:
-            for proc in self.processes:
+            for name, proc in self.named.items():
                 if proc.poll() is not None:
                     self.stop()
-                    raise RuntimeError(f"a server exited early; see {self.log_dir}/*.log")
+                    raise RuntimeError(f"{name} exited early (code {proc.returncode}); "
+                                       f"see {self.log_dir}/*.log")
             try:
                 with urllib.request.urlopen(pending[0], timeout=2):
                     pending.pop(0)
