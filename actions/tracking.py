@@ -4,6 +4,8 @@ Two forms collect what is needed. `track_form` asks which procedure and when it 
 submitted, then issues a reference and a private code. `status_form` asks the reference and
 the code; once they match, the conversation remembers only the reference (the code is never
 kept in a slot) and later questions in the same conversation are answered straight away.
+Whether a conversation may read an application is the store's record (`may_read`), never
+the `verified_reference` slot alone: a slot is whatever the tracker sent says.
 Every stage's wording comes from knowledge/data/workflows.yaml, every date from the
 procedure's time limits.
 """
@@ -24,7 +26,7 @@ from actions.chitchat import send
 from actions.language import reply_language
 from actions.slots import only_changes
 from knowledge.applications.store import (
-    CODE_LENGTH,
+    CODE_RE,
     LOCKOUT,
     REFERENCE_RE,
     ApplicationView,
@@ -41,8 +43,6 @@ from knowledge.workdays import TZ
 CANCEL = "cancel"  # fills every slot of a form so it ends; the submit action then stops
 CANCEL_WORDS = re.compile(r"^\s*(/?cancel|取消|算了|不用了|stop|quit|never ?mind)\s*[.!。！]*\s*$",
                           re.IGNORECASE)
-CODE_RE = re.compile(rf"(?<![A-Za-z0-9-])([2-9A-HJKMNP-Za-hjkmnp-z]{{{CODE_LENGTH}}})"
-                     r"(?![A-Za-z0-9])")
 # Intents that plainly ask something else: the form steps aside and the question is answered.
 ELSEWHERE = {"greet", "goodbye", "thanks", "help", "bot_challenge", "human_handoff",
              "ask_materials", "ask_steps", "ask_location", "ask_hours", "ask_open_now",
@@ -64,6 +64,13 @@ def _intent(tracker: Tracker) -> str:
 
 def _today() -> date:
     return datetime.now(TZ).date()
+
+
+def _client(tracker: Tracker) -> str | None:
+    """The client address tag the REST channel attaches to each message (connectors/rest.py)."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    client = metadata.get("client") if isinstance(metadata, dict) else None
+    return client if isinstance(client, str) and client else None
 
 
 def trackable_buttons(kb: KnowledgeBase, lg: str) -> list[dict[str, str]]:
@@ -205,7 +212,8 @@ class ValidateStatusForm(FormValidationAction):
                              tracker: Tracker, domain: DomainDict) -> list[str]:
         named = normalise_reference(_text(tracker))
         verified = tracker.get_slot("verified_reference")
-        if verified and (named is None or named == verified):
+        if verified and (named is None or named == verified) and \
+                shared_store().may_read(tracker.sender_id, verified):
             return []
         return domain_slots
 
@@ -243,10 +251,13 @@ class ValidateStatusForm(FormValidationAction):
                                    tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """The check itself: on success only the reference is kept, never the code."""
         ref = tracker.get_slot("status_reference")
-        if value in (None, CANCEL) or ref in (None, CANCEL):
+        if value in (None, CANCEL) or ref == CANCEL:
             return {"status_code": value}
+        if ref is None:
+            return {"status_code": None}  # asked again after the reference: never kept
         kb, lang = shared_kb(), reply_language(tracker)
-        result, app = shared_store().verify(tracker.sender_id, ref, str(value))
+        result, app = shared_store().verify(tracker.sender_id, ref, str(value),
+                                            _client(tracker))
         if result is Verify.OK and app is not None:
             return {"status_code": "verified", "verified_reference": app.reference}
         if result is Verify.LOCKED:
@@ -307,8 +318,9 @@ class ActionStatusAnswer(Action):
                     CANCEL_WORDS.match(_text(tracker)):
                 send(dispatcher, render.Reply(kb.phrase("status_cancelled", _lg(lang))), lang)
             return reset
-        app = shared_store().get(ref)
-        if app is None:  # deleted since: forget it rather than answer about nothing
+        store = shared_store()
+        app = store.get(ref) if store.may_read(tracker.sender_id, ref) else None
+        if app is None:  # not granted (expired, or a forged slot), or deleted since
             return reset + [SlotSet("verified_reference", None)]
         send(dispatcher, render.Reply(status_text(kb, app, _lg(lang))), lang)
         return reset
@@ -317,8 +329,10 @@ class ActionStatusAnswer(Action):
 class ActionStatusNotify(Action):
     """Run through Rasa's conversation API when staff move an application on.
 
-    The notifier first sets `notify_reference`, then executes this action with the latest
-    output channel, so the message reaches the user on a channel that can push (WeChat).
+    The notifier records the push in the store, sets `notify_reference`, then executes
+    this action with the latest output channel, so the message reaches the user on a channel
+    that can push (WeChat). Without that record (a tracker that merely names a reference)
+    nothing is sent.
     """
 
     def name(self) -> str:
@@ -328,7 +342,8 @@ class ActionStatusNotify(Action):
                   domain: dict[str, Any]) -> list[EventType]:
         kb = shared_kb()
         ref = tracker.get_slot("notify_reference")
-        app = shared_store().get(ref) if ref else None
+        store = shared_store()
+        app = store.get(ref) if store.take_notification(tracker.sender_id, ref) else None
         done: list[EventType] = [SlotSet("notify_reference", None)]
         if app is None or app.notify_recipient != tracker.sender_id:
             return done  # only the conversation that registered it hears about it

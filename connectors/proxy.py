@@ -42,6 +42,8 @@ http {{
             proxy_set_header Host $host;
             # kept across retries: a replica answers a retried message from the saved turn
             proxy_set_header X-Request-ID $request_id;
+            # the client, for the REST channel's per-address limits (with TRUSTED_PROXIES)
+            proxy_set_header X-Forwarded-For $remote_addr;
             proxy_connect_timeout 2s;
             proxy_read_timeout 120s;
             proxy_next_upstream error timeout http_502 non_idempotent;

@@ -100,9 +100,15 @@ rasa.core.run.load_agent_on_start = freeze_after(rasa.core.run.load_agent_on_sta
 
 
 def main() -> None:
+    """`rasa` with these fixes; RASA_TOKEN is added to its arguments here, not on the command
+    line (connectors/endpoints.py)."""
+    import os
+
     from rasa.__main__ import main as rasa_main
 
-    sys.argv[0] = "rasa"
+    from connectors.endpoints import rasa_args
+
+    sys.argv = rasa_args(["rasa", *sys.argv[1:]], os.environ)
     rasa_main()
 
 

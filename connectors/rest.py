@@ -3,21 +3,34 @@
 Rasa's `RestInput` answers a JSON list with a 500, files every sender-less message under one
 shared "default" conversation, and logs the text of a message that failed. This channel
 keeps its URL (`/webhooks/rest/webhook`, name "rest") and its replies, but first refuses,
-with a clear 4xx and nothing processed: bodies over `MAX_BODY`, anything but a JSON object
-with a string `sender` and a non-empty string `message`, messages over `MAX_CHARS`, and a
-sender sending faster than the rate limit (HTTP 429 with Retry-After).
+with a clear 4xx and nothing processed:
 
-The rate limit is a token bucket per sender: in memory, or in Redis when REDIS_URL is set so
-that every replica shares it.
+- a body over `MAX_BODY`, from its Content-Length before reading it (connectors/http_limits);
+- anything but a JSON object with a string `sender` and a non-empty string `message`;
+- a sender id in another channel's namespace ("wechat:…", "wecom:…"): those conversations
+  belong to WeChat users, and a REST client must not be able to continue one;
+- a message over `MAX_CHARS`, and a message Rasa would read as an intent payload unless it
+  has the shape of one of our buttons (connectors/payloads.py);
+- a sender, or a client address, sending faster than its rate limit (429 with Retry-After).
+  Renaming itself gives a client a fresh sender bucket but not a fresh address bucket.
+
+Rate limits are token buckets, per sender and per client address: in memory, or in Redis
+when REDIS_URL is set so that every replica shares them. The client address is the peer's,
+or X-Forwarded-For's behind a proxy listed in TRUSTED_PROXIES. Each message carries a keyed
+hash of it (metadata "client") for the application lookup's per-address lockout; the
+address itself is never stored.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import logging
 import math
 import os
+import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -30,11 +43,23 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
+from connectors import payloads
+from connectors.http_limits import (
+    Network,
+    cap_request_size,
+    client_address,
+    read_body,
+    trusted_networks,
+)
+from connectors.wechat import WeChatInput, WeComInput
+
 MAX_BODY = 64 * 1024
 MAX_CHARS = 2000
 MAX_SENDER = 128
-RATE_PER_SECOND = float(os.environ.get("RATE_LIMIT_PER_SECOND", "3"))
-BURST = int(os.environ.get("RATE_LIMIT_BURST", "20"))
+# Other channels' sender namespaces ("wechat:<OpenID>"); compared case-insensitively.
+FOREIGN_PREFIXES = tuple(f"{c.prefix}:" for c in (WeChatInput, WeComInput))
+# Metadata keys this channel sets itself; a client's own values for them are dropped.
+RESERVED_METADATA = ("client", "request_id")
 log = logging.getLogger(__name__)
 
 
@@ -43,19 +68,19 @@ def problem(status: int, error: str, **headers: str) -> HTTPResponse:
 
 
 class MemoryBuckets:
-    """Token buckets per sender in this process, forgetting the least recent senders."""
+    """Token buckets per key (sender, address) in this process, forgetting the least recent."""
 
     def __init__(self, rate: float, burst: int, capacity: int = 100_000) -> None:
         self.rate, self.burst, self.capacity = rate, burst, capacity
         self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
 
-    async def take(self, sender: str) -> float:
-        """0 if the sender may go on, else the seconds until it may."""
+    async def take(self, key: str) -> float:
+        """0 if the sender (or address) may go on, else the seconds until it may."""
         now = time.monotonic()
-        tokens, stamp = self.buckets.pop(sender, (float(self.burst), now))
+        tokens, stamp = self.buckets.pop(key, (float(self.burst), now))
         tokens = min(self.burst, tokens + (now - stamp) * self.rate)
         wait = 0.0 if tokens >= 1 else (1 - tokens) / self.rate
-        self.buckets[sender] = (tokens - 1 if wait == 0 else tokens, now)
+        self.buckets[key] = (tokens - 1 if wait == 0 else tokens, now)
         while len(self.buckets) > self.capacity:
             self.buckets.popitem(last=False)
         return wait
@@ -81,9 +106,9 @@ class RedisBuckets:
         self.rate, self.burst = rate, burst
         self.script = client.register_script(self.SCRIPT)
 
-    async def take(self, sender: str) -> float:
+    async def take(self, key: str) -> float:
         def call() -> float:
-            return float(self.script(keys=[f"ekey:rate:{sender}"],
+            return float(self.script(keys=[f"ekey:rate:{key}"],
                                      args=[self.rate, self.burst, time.time()]))
 
         return await asyncio.to_thread(call)
@@ -112,23 +137,46 @@ class AlwaysCheck:
         return True
 
 
-def shared_state() -> tuple[MemoryBuckets | RedisBuckets, RedisRequestLog | AlwaysCheck]:
-    """The rate limit and the request log: in Redis (one client) when REDIS_URL is set."""
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        return MemoryBuckets(RATE_PER_SECOND, BURST), AlwaysCheck()
+class Limits:
+    """The rate limits and proxy trust of one channel, from the environment by default."""
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        env = dict(os.environ if env is None else env)
+        self.per_second = float(env.get("RATE_LIMIT_PER_SECOND", "3"))
+        self.burst = int(env.get("RATE_LIMIT_BURST", "20"))
+        # One address may be an office behind NAT: more than a person, far less than a flood.
+        self.address_per_second = float(env.get("RATE_LIMIT_ADDRESS_PER_SECOND", "10"))
+        self.address_burst = int(env.get("RATE_LIMIT_ADDRESS_BURST", "60"))
+        self.trusted: tuple[Network, ...] = trusted_networks(env.get("TRUSTED_PROXIES"))
+        self.redis_url = env.get("REDIS_URL")
+        # Keys the address hash: the same on every replica, useless to anyone without it.
+        self.address_key = ("ekey-client:" + (env.get("RASA_TOKEN") or secrets.token_hex(16))
+                            ).encode()
+
+
+Buckets = MemoryBuckets | RedisBuckets
+
+
+def shared_state(limits: Limits) -> tuple[Buckets, Buckets, RedisRequestLog | AlwaysCheck]:
+    """Per-sender and per-address buckets and the request log: in Redis (one client) when
+    REDIS_URL is set."""
+    if not limits.redis_url:
+        return (MemoryBuckets(limits.per_second, limits.burst),
+                MemoryBuckets(limits.address_per_second, limits.address_burst), AlwaysCheck())
     import redis
 
-    client = redis.Redis.from_url(url)
-    return RedisBuckets(client, RATE_PER_SECOND, BURST), RedisRequestLog(client)
+    client = redis.Redis.from_url(limits.redis_url)
+    return (RedisBuckets(client, limits.per_second, limits.burst),
+            RedisBuckets(client, limits.address_per_second, limits.address_burst),
+            RedisRequestLog(client))
 
 
-def parse(request: Request) -> tuple[dict[str, Any] | None, HTTPResponse | None]:
+def parse(raw: bytes | None) -> tuple[dict[str, Any] | None, HTTPResponse | None]:
     """The checked body, or the response refusing it."""
-    if len(request.body or b"") > MAX_BODY:
+    if raw is None or len(raw) > MAX_BODY:
         return None, problem(413, f"request body larger than {MAX_BODY} bytes")
     try:
-        body = json.loads(request.body or b"")
+        body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return None, problem(400, 'expected a JSON object {"sender": ..., "message": ...}')
     if not isinstance(body, dict):
@@ -138,10 +186,16 @@ def parse(request: Request) -> tuple[dict[str, Any] | None, HTTPResponse | None]
             or not sender.isprintable():
         return None, problem(400, f"sender must be a printable string of 1-{MAX_SENDER} "
                                   "characters")
+    if sender.casefold().startswith(FOREIGN_PREFIXES):
+        return None, problem(400, "sender ids starting with "
+                                  f"{' or '.join(FOREIGN_PREFIXES)} belong to other channels")
     if not isinstance(message, str) or not message.strip():
         return None, problem(400, "message must be a non-empty string")
     if len(message) > MAX_CHARS:
         return None, problem(413, f"message longer than {MAX_CHARS} characters")
+    if not payloads.acceptable(message):
+        return None, problem(400, "a message starting with / is read as an intent payload; "
+                                  "only the assistant's own buttons may send one")
     metadata = body.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         return None, problem(400, "metadata must be a JSON object")
@@ -179,30 +233,54 @@ async def already_answered(request: Request, sender: str, request_id: str
 
 
 class GuardedRestInput(RestInput):
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+
     @classmethod
     def name(cls) -> str:
         return "rest"
 
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> GuardedRestInput:
+        return cls()  # everything comes from the environment (Limits)
+
+    def client_tag(self, request: Request) -> str:
+        """A keyed hash of the client's address: stable, and not the address."""
+        address = client_address(request, self.limits.trusted)
+        return hmac.new(self.limits.address_key, address.encode(),
+                        hashlib.sha256).hexdigest()[:32]
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
                   ) -> Blueprint:
-        buckets, requests = shared_state()
-        bp = Blueprint("guarded_rest", __name__)
+        senders, addresses, requests = shared_state(self.limits)
+        bp = Blueprint(f"guarded_{self.name()}", __name__)
+
+        @bp.listener("before_server_start")
+        async def cap_body(app: Any, _loop: Any) -> None:
+            cap_request_size(app)  # Rasa's API and every other route too
 
         @bp.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
             return json_response({"status": "ok"})
 
-        @bp.route("/webhook", methods=["POST"])
+        @bp.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            body, refused = parse(request)
+            body, refused = parse(await read_body(request, MAX_BODY))
             if refused is not None:
                 return refused
             assert body is not None
-            wait = await buckets.take(body["sender"])
+            wait = await senders.take(f"sender:{body['sender']}")
             if wait > 0:
                 return problem(429, "too many messages from this sender; slow down",
                                **{"Retry-After": str(math.ceil(wait))})
-            metadata = body.get("metadata")
+            client = self.client_tag(request)
+            wait = await addresses.take(f"address:{client}")
+            if wait > 0:
+                return problem(429, "too many messages from this address; slow down",
+                               **{"Retry-After": str(math.ceil(wait))})
+            metadata = {k: v for k, v in (body.get("metadata") or {}).items()
+                        if k not in RESERVED_METADATA}
+            metadata["client"] = client
             request_id = request.headers.get("x-request-id")
             if request_id:
                 request_id = request_id[:64]
@@ -210,7 +288,7 @@ class GuardedRestInput(RestInput):
                     replay = await already_answered(request, body["sender"], request_id)
                     if replay is not None:
                         return json_response(replay)
-                metadata = {**(metadata or {}), "request_id": request_id}
+                metadata["request_id"] = request_id
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(

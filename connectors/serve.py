@@ -3,6 +3,9 @@
 ``python -m connectors.serve`` (what ``make run`` calls) starts the action server and Rasa
 with the REST channel, waits until both answer, and on Ctrl-C or SIGTERM stops both. The
 test suite uses the same `Stack` so it exercises exactly what users run.
+
+Secrets (RASA_TOKEN, ACTIONS_TOKEN, STAFF_TOKEN) go to the processes through their
+environment, never their command lines (which `ps` shows to every user of the machine).
 """
 
 from __future__ import annotations
@@ -24,14 +27,18 @@ from knowledge.db import PROJECT_ROOT, VAR_DIR
 MODEL_PATH = PROJECT_ROOT / "rasa_project" / "models" / "ekey.tar.gz"
 
 
+# Stock `rasa` (the bench's floor), given its API token the same way as connectors.rasa_fixes.
+STOCK_RASA = ("import os, sys\n"
+              "from rasa.__main__ import main\n"
+              "from connectors.endpoints import rasa_args\n"
+              "sys.argv = rasa_args(['rasa', *sys.argv[1:]], os.environ)\n"
+              "main()\n")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _bin(name: str) -> str:
-    return str(Path(sys.executable).parent / name)
 
 
 @dataclass
@@ -53,10 +60,13 @@ class Stack:
     rasa_fixes: bool = True
     # Rasa's HTTP API is only ever on behind a token. Without RASA_TOKEN set, a random one
     # known only to this stack's processes lets the web app push status updates.
-    api_token: str = field(default_factory=lambda: os.environ.get("RASA_TOKEN")
-                           or secrets.token_urlsafe(24))
+    api_token: str = field(repr=False, default_factory=lambda: os.environ.get("RASA_TOKEN")
+                           or secrets.token_urlsafe(24))  # repr=False: kept out of tracebacks
+    # Rasa's calls to the action server carry this one (connectors/action_server.py).
+    actions_token: str = field(repr=False, default_factory=lambda: os.environ.get(
+        "ACTIONS_TOKEN") or secrets.token_urlsafe(24))
     # Likewise the staff console: STAFF_TOKEN, or a fresh one printed at start (as Jupyter does).
-    staff_token: str = field(default_factory=lambda: os.environ.get("STAFF_TOKEN")
+    staff_token: str = field(repr=False, default_factory=lambda: os.environ.get("STAFF_TOKEN")
                              or secrets.token_urlsafe(18))
 
     def env(self) -> dict[str, str]:
@@ -67,6 +77,7 @@ class Stack:
         env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
         env.setdefault("RASA_URL", f"http://127.0.0.1:{self.rasa_port}")
         env.setdefault("RASA_TOKEN", self.api_token)
+        env.setdefault("ACTIONS_TOKEN", self.actions_token)
         env.setdefault("STAFF_TOKEN", self.staff_token)
         # Rasa's tracker store may otherwise open 150 PostgreSQL connections per process.
         env.setdefault("SQL_POOL_SIZE", "10")
@@ -87,19 +98,20 @@ class Stack:
 
     def _rasa_args(self, port: int) -> list[str]:
         run_dir = self.log_dir.parent
+        # Both add --auth-token from RASA_TOKEN inside the process (connectors/endpoints.py).
         rasa = ([sys.executable, "-m", "connectors.rasa_fixes"] if self.rasa_fixes
-                else [_bin("rasa")])
+                else [sys.executable, "-c", STOCK_RASA])
         args = [*rasa, "run", "--model", str(self.model),
                 "--endpoints", str(endpoints.write(self.env(), run_dir / f"endpoints-{port}.yml")),
                 "--credentials", "rasa_project/credentials.yml",
                 "--port", str(port), "--interface", "127.0.0.1"]
         args += ["--cors", *self.env()["CORS_ORIGINS"].split()]
-        return args + ["--enable-api", "--auth-token", self.env()["RASA_TOKEN"]]
+        return args + ["--enable-api"]
 
     def start(self, timeout: float = 180.0) -> None:
         if not self.model.exists():
             raise SystemExit(f"no trained model at {self.model}; run `make train` first")
-        self._start("actions", [_bin("rasa"), "run", "actions", "--actions", "actions",
+        self._start("actions", [sys.executable, "-m", "connectors.action_server",
                                 "--port", str(self.actions_port)])
         if self.replicas == 1:
             self._start("rasa", self._rasa_args(self.rasa_port))
@@ -127,10 +139,11 @@ class Stack:
                 f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/"]
         pending = list(urls)
         while pending:
-            for proc in self.processes:
+            for name, proc in self.named.items():
                 if proc.poll() is not None:
                     self.stop()
-                    raise RuntimeError(f"a server exited early; see {self.log_dir}/*.log")
+                    raise RuntimeError(f"{name} exited early (code {proc.returncode}); "
+                                       f"see {self.log_dir}/*.log")
             try:
                 with urllib.request.urlopen(pending[0], timeout=2):
                     pending.pop(0)

@@ -2,7 +2,9 @@
 
 Staff tools (console, application API) are reachable only with ``Authorization: Bearer
 <STAFF_TOKEN>``. Without STAFF_TOKEN set the staff routes answer 503 rather than falling
-open: a deployment that forgot the secret must not expose applications.
+open: a deployment that forgot the secret must not expose applications. Every answer of a
+staff route, refusals included, says ``Cache-Control: no-store``: an application's stages and
+remarks must not stay in a browser's or a proxy's cache.
 """
 
 from __future__ import annotations
@@ -37,10 +39,14 @@ def staff_only(handler: Handler) -> Handler:
     @wraps(handler)
     async def wrapper(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
         if not staff_token():
-            return json({"error": "staff access is not configured (STAFF_TOKEN unset)"}, 503)
-        if not is_staff(request):
-            return json({"error": "staff token missing or wrong"}, 401,
-                        headers={"WWW-Authenticate": "Bearer"})
-        return await handler(request, *args, **kwargs)
+            response = json({"error": "staff access is not configured (STAFF_TOKEN unset)"},
+                            503)
+        elif not is_staff(request):
+            response = json({"error": "staff token missing or wrong"}, 401,
+                            headers={"WWW-Authenticate": "Bearer"})
+        else:
+            response = await handler(request, *args, **kwargs)
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     return wrapper

@@ -4,11 +4,18 @@ Both platforms call ``/webhooks/<name>/webhook``: a GET once to prove we hold th
 a POST per user message, whose XML reply must arrive within five seconds or WeChat retries
 (three tries in all) and finally shows the user an error. So the channel:
 
-- refuses, with a 4xx and before any parsing, what WeChat would never send: a wrong
-  signature, a timestamp more than five minutes off (a replay), a body over 64 KB, XML with
-  a DTD (entity expansion), malformed XML, a message encrypted for another AppID/CorpID;
+- refuses, with a 4xx and before any processing, what WeChat would never send: a wrong
+  signature, a timestamp more than five minutes off (a replay), a body over 64 KB (from its
+  Content-Length, before reading it), XML with a DTD in any encoding (parsed with
+  defusedxml, which refuses DTDs, entities and external references), malformed XML, a
+  message encrypted for another AppID/CorpID;
 - runs each message through Rasa once, keyed by MsgId (events: sender + CreateTime), so a
-  retry joins the turn already under way instead of starting a second one;
+  retry joins the turn already under way instead of starting a second one; an id is
+  remembered for `REMEMBER` seconds, as long as a signed request carrying it can still pass
+  the timestamp check (its timestamp may be up to five minutes ahead of our clock, and is
+  then accepted until five minutes after it), so a replay is never processed twice;
+- reads typed text that looks like an intent payload ("/intent{…}") as plain words: only the
+  numbered choices of our own buttons send payloads (connectors/payloads.py);
 - replies in place when Rasa answers within ~4.5 s, else acknowledges with "success" and
   sends the answer later through the platform's send API (`connectors.wechat_push`).
 
@@ -40,9 +47,10 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
-from xml.parsers.expat import ExpatError
+from xml.etree.ElementTree import Element, ParseError
 
-import xmltodict
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as defused_fromstring
 from rasa.core.channels.channel import (
     CollectingOutputChannel,
     InputChannel,
@@ -59,16 +67,22 @@ from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidAppIdException
 from wechatpy.replies import TextReply
 
+from connectors.http_limits import read_body
+from connectors.payloads import as_words
 from connectors.wechat_push import SendAPI, official_account_api, wecom_api
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024  # real messages are a few KB; more is not WeChat
-MAX_SKEW = 300.0  # seconds a signed timestamp may be off; also how long a turn is remembered
+MAX_SKEW = 300.0  # seconds a signed timestamp may be off, either way
+# How long a MsgId is remembered: a request first seen with a timestamp MAX_SKEW ahead of
+# our clock passes the check until 2 * MAX_SKEW later; a margin for the clock's own steps.
+REMEMBER = 2 * MAX_SKEW + 30.0
 REPLY_BUDGET = 4.5  # WeChat gives up after 5 s
 REPLY_BYTES = 2000  # WeChat drops text over 2048 bytes; longer answers go out in parts
 GREETING = "你好"  # what a new follower "says", so Rasa greets them in its own words
-_MEMORY = 10_000  # turns and button lists kept, so memory stays bounded
+_MEMORY = 10_000  # turns (with their replies) and button lists kept, so memory stays bounded
+_IDS = 200_000  # message ids remembered (short strings): 10 minutes at over 300 messages/s
 
 # The channel's own words (Rasa never sees these messages), each beside its twin.
 _TEXTS = {
@@ -80,7 +94,6 @@ _TEXTS = {
               "Sorry, something went wrong on our side; please try again shortly."),
 }
 
-_DTD = re.compile(rb"<!\s*(doctype|entity)", re.IGNORECASE)
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -110,17 +123,33 @@ def _check_signature(given: str, *parts: str) -> None:
 
 
 def parse_xml(raw: bytes | str) -> dict[str, Any]:
-    """The children of <xml>, refusing any DTD first: expat would expand its entities."""
+    """The children of <xml> by tag: the text of a plain element, the element itself when it
+    has attributes or children, a list when a tag repeats (`field` reads only text).
+
+    defusedxml refuses a DTD however the document is encoded (a byte pattern would miss
+    UTF-16), and so any entity or external reference: WeChat never sends one.
+    """
     data = raw.encode() if isinstance(raw, str) else raw
-    if _DTD.search(data):
-        raise Refused(400, "XML with DOCTYPE or ENTITY declarations is not accepted")
     try:
-        root = xmltodict.parse(data, disable_entities=True).get("xml")
-    except (ExpatError, ValueError, AttributeError):
+        root = defused_fromstring(data, forbid_dtd=True, forbid_entities=True,
+                                  forbid_external=True)
+    except DefusedXmlException:
+        raise Refused(400, "XML with DOCTYPE or ENTITY declarations is not accepted") from None
+    except (ParseError, ValueError, LookupError):  # LookupError: an unknown encoding
         raise Refused(400, "malformed XML") from None
-    if not isinstance(root, dict):
+    if root.tag != "xml" or len(root) == 0:
         raise Refused(400, "malformed XML: no <xml> element with fields")
-    return root
+    fields: dict[str, Any] = {}
+    for child in root:
+        value: str | Element | None = (child.text if len(child) == 0 and not child.attrib
+                                       else child)
+        if child.tag in fields:
+            previous = fields[child.tag]
+            fields[child.tag] = [*(previous if isinstance(previous, list) else [previous]),
+                                 value]
+        else:
+            fields[child.tag] = value
+    return fields
 
 
 def field(fields: dict[str, Any], name: str) -> str:
@@ -191,7 +220,6 @@ class _Turn:
     """One message's trip through Rasa, shared by WeChat's retries of that message."""
 
     task: asyncio.Task[str]
-    expires: float
     deferred: bool = False  # the answer goes out through the send API, not a reply
 
 
@@ -203,6 +231,10 @@ class _Bounded(OrderedDict):
         self.move_to_end(key)
         while len(self) > _MEMORY:
             self.popitem(last=False)
+
+
+class PushFailed(RuntimeError):
+    """The platform's send API did not take a pushed message."""
 
 
 class PushOutput(OutputChannel):
@@ -220,12 +252,14 @@ class PushOutput(OutputChannel):
         return "wechat_push"
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """Send, or raise: Rasa's conversation API then answers 500, and the staff who made
+        the update are told it failed instead of "sent"."""
         user = recipient_id.split(":", 1)[1] if ":" in recipient_id else recipient_id
         text, _ = render([message])
         for part in split_for_wechat(text):
             if not await self.send_api.send_text(user, part):
                 logger.warning("%s: push to %s failed", self.channel, _tag(user))
-                return
+                raise PushFailed(f"{self.channel} send API refused the message")
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"text": text})
@@ -247,6 +281,7 @@ class WeChatChannelBase(InputChannel):
         self.clock = clock
         self.budget = REPLY_BUDGET
         self._turns: _Bounded = _Bounded()
+        self._seen: OrderedDict[str, float] = OrderedDict()  # message key -> forget after
         self._choices: _Bounded = _Bounded()
         self._background: set[asyncio.Task] = set()
         self._on_new_message: OnNewMessage | None = None
@@ -288,10 +323,11 @@ class WeChatChannelBase(InputChannel):
             return self._guarded(lambda: response.text(
                 self.handshake(self._args(request, self.handshake_args))))
 
-        @bp.route("/webhook", methods=["POST"])
+        @bp.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
             started = time.monotonic()
-            opened = self._guarded(lambda: self._open_request(request))
+            body = await read_body(request, MAX_BODY) if not self.problem else b""
+            opened = self._guarded(lambda: self._open_request(request, body))
             if isinstance(opened, HTTPResponse):
                 return opened
             fields, encrypted, nonce = opened
@@ -333,11 +369,12 @@ class WeChatChannelBase(InputChannel):
             raise Refused(403, "stale or future timestamp (replay?)")
         return args
 
-    def _open_request(self, request: Request) -> tuple[dict[str, Any], bool, str]:
-        if len(request.body) > MAX_BODY:
+    def _open_request(self, request: Request, body: bytes | None
+                      ) -> tuple[dict[str, Any], bool, str]:
+        if body is None:
             raise Refused(413, f"body larger than {MAX_BODY} bytes")
         args = self._args(request, self.message_args)
-        fields, encrypted = self.open(request.body, args)
+        fields, encrypted = self.open(body, args)
         if not field(fields, "FromUserName") or not field(fields, "MsgType"):
             raise Refused(400, "message without FromUserName or MsgType")
         return fields, encrypted, args["nonce"]
@@ -372,11 +409,14 @@ class WeChatChannelBase(InputChannel):
                f"evt:{user}:{field(fields, 'CreateTime')}:{field(fields, 'Event')}:{text}")
         turn = self._turns.get(key)
         now = time.monotonic()
-        if turn is None or turn.expires < now:
-            turn = _Turn(asyncio.ensure_future(self._ask(user, text)), now + MAX_SKEW)
-            self._turns.remember(key, turn)
-        else:
+        if self._seen_before(key):
+            if turn is None:  # its answer is long gone; running it again would be a replay
+                logger.info("%s: message from %s already answered", self.name(), _tag(user))
+                return None
             logger.info("%s: retry of a message from %s joins its turn", self.name(), _tag(user))
+        else:
+            turn = _Turn(asyncio.ensure_future(self._ask(user, text)))
+            self._turns.remember(key, turn)
         try:
             reply = await asyncio.wait_for(asyncio.shield(turn.task),
                                            max(self.budget - (now - started), 0.0))
@@ -392,6 +432,21 @@ class WeChatChannelBase(InputChannel):
             logger.warning("%s: long answer cut: no send API configured", self.name())
             return split_for_wechat(reply)[0] + "\n…"
         return reply or None
+
+    def _seen_before(self, key: str) -> bool:
+        """Whether this message key came within `REMEMBER` seconds; remembers it if not.
+
+        Timed with the channel's clock, the one the timestamp check uses.
+        """
+        now = self.clock()
+        while self._seen and next(iter(self._seen.values())) < now:
+            self._seen.popitem(last=False)  # insertion order is expiry order
+        if key in self._seen:
+            return True
+        self._seen[key] = now + REMEMBER
+        while len(self._seen) > _IDS:
+            self._seen.popitem(last=False)
+        return False
 
     def _intake(self, fields: dict[str, Any]) -> tuple[str, str | None]:
         """(text for Rasa, canned reply): what the user said, or what to say without Rasa."""
@@ -424,8 +479,10 @@ class WeChatChannelBase(InputChannel):
         collector = CollectingOutputChannel()
         try:
             assert self._on_new_message is not None, "blueprint() not called"
-            await self._on_new_message(UserMessage(self._choose(sender, text), collector,
-                                                   sender, input_channel=self.name()))
+            chosen = self._choose(sender, text)
+            message = chosen if chosen != text else as_words(text)
+            await self._on_new_message(UserMessage(message, collector, sender,
+                                                   input_channel=self.name()))
         except Exception as error:
             logger.error("%s: Rasa failed for %s: %s", self.name(), _tag(user),
                          type(error).__name__)

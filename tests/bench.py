@@ -198,7 +198,10 @@ def bench_stack(name: str, messages: list[str], replicas: int, **stack_args: obj
                       log_dir=workdir / "logs", replicas=replicas,
                       extra_env={"TRACKER_DB": str(workdir / "tracker.db"),
                                  "EKEY_VAR_DIR": str(workdir), "RATE_LIMIT_PER_SECOND": "1000",
-                                 "RATE_LIMIT_BURST": "100000", **env}, **stack_args)
+                                 "RATE_LIMIT_BURST": "100000",
+                                 # every simulated sender is on loopback: one address
+                                 "RATE_LIMIT_ADDRESS_PER_SECOND": "100000",
+                                 "RATE_LIMIT_ADDRESS_BURST": "100000", **env}, **stack_args)
         url = f"http://127.0.0.1:{stack.rasa_port}/webhooks/rest/webhook"
         start = time.perf_counter()
         stack.start()

@@ -11,10 +11,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sanic import Sanic
 from support import FakeWeChatAPI, Servers, post, running_stack
 
 from knowledge.loader import build
 from knowledge.query import KnowledgeBase
+
+# Several Sanic apps start in this one process (the channel and action-server harnesses).
+# Outside test mode Sanic 21.12 rewrites its HTTP methods at every app start, and the second
+# rewrite fails (KeyError: 'send').
+Sanic.test_mode = True
 
 
 @pytest.fixture(scope="session")

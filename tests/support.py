@@ -42,6 +42,33 @@ def joined(messages: list[dict]) -> str:
     return "\n".join(parts)
 
 
+def declared_oversize(url: str, declared: int = 90 * 1024 * 1024, sent: int = 1024,
+                      headers: dict[str, str] | None = None) -> tuple[int, float]:
+    """POST to `url` declaring a `declared`-byte body but sending only `sent` bytes of it.
+
+    Returns the status the server answered with and how long that took: a server that waits
+    for the whole body before refusing it never answers (the socket times out: status 0).
+    """
+    import socket
+    import time
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    head = [f"POST {parts.path}{'?' + parts.query if parts.query else ''} HTTP/1.1",
+            f"Host: {parts.hostname}:{parts.port}", "Content-Type: application/json",
+            f"Content-Length: {declared}",
+            *(f"{k}: {v}" for k, v in (headers or {}).items()), "", ""]
+    started = time.monotonic()
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall("\r\n".join(head).encode() + b"x" * sent)
+        try:
+            answer = sock.recv(4096)
+        except TimeoutError:
+            return 0, time.monotonic() - started
+    status = int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/") else 0
+    return status, time.monotonic() - started
+
+
 class FakeWeChatAPI:
     """WeChat's token and customer-service send endpoints on loopback, recording each send.
 
@@ -102,7 +129,14 @@ def running_stack(var: Path, wechat_api: FakeWeChatAPI, replicas: int = 1,
     stack = Stack(rasa_port=free_port(), actions_port=free_port(), web_port=free_port(),
                   log_dir=var / "logs", replicas=replicas,
                   extra_env={"TRACKER_DB": str(var / "tracker.db"), "RASA_TOKEN": token,
+                             "ACTIONS_TOKEN": uuid.uuid4().hex,
                              "EKEY_VAR_DIR": str(var), "STAFF_TOKEN": staff_token,
+                             # Every test client is on loopback: the tests name their
+                             # client addresses through a "proxy" on loopback instead, and
+                             # one address may send as much as the whole suite does.
+                             "TRUSTED_PROXIES": "127.0.0.1",
+                             "RATE_LIMIT_ADDRESS_BURST": "100000",
+                             "RATE_LIMIT_ADDRESS_PER_SECOND": "100000",
                              # WeChat's and WeCom's published sample settings; the OA's
                              # pushes go to the local fake send API
                              "WECHAT_TOKEN": "spamtest", "WECHAT_APP_ID": "wx2c2769f8efd9abc2",

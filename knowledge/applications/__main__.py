@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out = application_json(app)
     if args.command == "update":
-        out["notified"] = asyncio.run(notify.notify(app))
+        out["notified"] = asyncio.run(notify.notify(app, store))
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
 

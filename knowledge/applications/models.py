@@ -36,9 +36,27 @@ class StatusEvent(Base):
 
 
 class VerifyFailure(Base):
-    """Wrong reference/code tries per sender (hashed), for the lockout."""
+    """Wrong reference/code tries, for the lockouts: per sender, per client address and per
+    reference, each a row keyed by a hash (the column keeps its first name, sender_hash)."""
 
     __tablename__ = "application_verify_failures"
     sender_hash = Column(String(64), primary_key=True)
     failures = Column(Integer, nullable=False, default=0)
     locked_until = Column(DateTime(timezone=True), nullable=True)
+    # Failures older than the lockout window are forgotten (revision 0002).
+    last_failure_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class Grant(Base):
+    """What a conversation may see, decided here and never by a slot it could set.
+
+    kind "status": this sender registered or verified the reference and may read it until
+    `expires_at` (renewed on use). kind "notify": staff just moved the application on and
+    one status message may be pushed to the sender that registered it (taken once).
+    """
+
+    __tablename__ = "application_grants"
+    kind = Column(String(10), primary_key=True)
+    sender_hash = Column(String(64), primary_key=True)
+    reference = Column(String(16), primary_key=True)
+    expires_at = Column(DateTime(timezone=True), nullable=False)

@@ -3,7 +3,16 @@
 Privacy rules live here so no caller can skip them: an application is read only with its
 reference and code (staff, authenticated elsewhere, read by reference), codes are stored as
 salted scrypt hashes and compared in constant time, a wrong reference and a wrong code get
-the same answer, and a sender is locked out after `MAX_FAILURES` wrong tries.
+the same answer, and wrong tries are limited three ways, none of which a client resets by
+renaming itself: per sender (`MAX_FAILURES`), per client address where the channel knows one
+(`MAX_ADDRESS_FAILURES`) and per reference whoever tries (`MAX_REFERENCE_FAILURES`; the
+sender that registered it is exempt, so nobody can lock an applicant out of their own
+application).
+
+Who may read an application in chat is recorded here too (`Grant`), never taken from a
+conversation's slots: the sender that registered it, and a sender that gave its reference
+and code, for `GRANT_LIFETIME` after its last use. A status push is allowed once per staff
+update (`expect_notification` / `take_notification`).
 """
 
 from __future__ import annotations
@@ -25,17 +34,25 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
-from knowledge.applications.models import Application, StatusEvent, VerifyFailure
+from knowledge.applications.models import Application, Grant, StatusEvent, VerifyFailure
 from knowledge.applications.workflow import Workflow, workflow_for
 from knowledge.db import VAR_DIR, make_engine
 from knowledge.workdays import TZ
 
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
+MAX_FAILURES = 5  # per sender
+MAX_ADDRESS_FAILURES = 10  # per client address (REST), across all its sender ids
+MAX_REFERENCE_FAILURES = 10  # per reference, across everyone but its own applicant
+LOCKOUT = timedelta(minutes=15)  # also the window: older failures are forgotten
+GRANT_LIFETIME = timedelta(hours=1)  # Rasa's conversation session lasts 60 idle minutes
+NOTIFY_LIFETIME = timedelta(minutes=5)
 # No 0/O, 1/I/L: read out over the phone and typed from a screenshot without mistakes.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 REFERENCE_RE = re.compile(r"\bEK-?([2-9A-HJKMNP-Z]{6})\b", re.IGNORECASE)
 CODE_LENGTH = 6
+# A code as users type it (any case), standing alone: what the status form reads and what
+# is removed from stored conversations.
+CODE_RE = re.compile(rf"(?<![A-Za-z0-9-])([2-9A-HJKMNP-Za-hjkmnp-z]{{{CODE_LENGTH}}})"
+                     r"(?![A-Za-z0-9])")
 MAX_REMARK = 2000
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -63,6 +80,23 @@ _DUMMY_HASH = _hash_code("0" * CODE_LENGTH, b"\0" * 16)
 
 def _sender_key(sender: str) -> str:
     return hashlib.sha256(f"ekey-lockout:{sender}".encode()).hexdigest()
+
+
+def _address_key(address: str) -> str:
+    return hashlib.sha256(f"ekey-lockout-address:{address}".encode()).hexdigest()
+
+
+def _reference_key(reference: str) -> str:
+    return hashlib.sha256(f"ekey-lockout-reference:{reference}".encode()).hexdigest()
+
+
+def _grantee(sender: str) -> str:
+    return hashlib.sha256(f"ekey-grant:{sender}".encode()).hexdigest()
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything here is written in TZ."""
+    return moment.replace(tzinfo=moment.tzinfo or TZ) if moment else None
 
 
 def normalise_reference(text: str) -> str | None:
@@ -161,35 +195,91 @@ class ApplicationStore:
             app.events.append(StatusEvent(stage=wf.first.id, at=now, remark="",
                                           actor="applicant"))
             session.add(app)
+            self._grant(session, "status", recipient, reference, now + GRANT_LIFETIME)
             session.flush()
             view = _view(app)
         return view, code
 
     def verify(self, sender: str, reference: str | None, code: str | None,
-               ) -> tuple[Verify, ApplicationView | None]:
-        """Check a reference and code for a sender, counting wrong tries toward the lockout."""
-        key, now = _sender_key(sender), self._now()
+               address: str | None = None) -> tuple[Verify, ApplicationView | None]:
+        """Check a reference and code, counting wrong tries toward the lockouts.
+
+        `address` identifies the client where the channel knows one (REST); WeChat and WeCom
+        messages all come from Tencent's servers, and their sender ids are Tencent's to give.
+        A success grants `sender` the application for `GRANT_LIFETIME`.
+        """
+        now = self._now()
         with Session(self.engine, future=True) as session, session.begin():
-            failure = session.get(VerifyFailure, key)
-            locked_until = failure.locked_until if failure else None
-            if locked_until and locked_until.replace(tzinfo=locked_until.tzinfo or TZ) > now:
-                return Verify.LOCKED, None
             app = (session.scalars(select(Application).filter_by(reference=reference)
                                    .options(selectinload(Application.events))).first()
                    if reference else None)
+            limits = [(_sender_key(sender), MAX_FAILURES)]
+            if address:
+                limits.append((_address_key(address), MAX_ADDRESS_FAILURES))
+            if app is None or app.notify_recipient != sender:
+                limits.append((_reference_key(reference or ""), MAX_REFERENCE_FAILURES))
+            rows = [(session.get(VerifyFailure, key), key, limit) for key, limit in limits]
+            if any(row and (_aware(row.locked_until) or now) > now for row, _, _ in rows):
+                return Verify.LOCKED, None
             ok = _code_matches((code or "").strip(), app.code_hash if app else _DUMMY_HASH)
             if app is not None and ok:
-                if failure:
-                    session.delete(failure)
+                if rows[0][0] is not None:
+                    session.delete(rows[0][0])  # the sender's own slips; never the others
+                self._grant(session, "status", sender, app.reference, now + GRANT_LIFETIME)
                 return Verify.OK, _view(app)
-            if failure is None:
-                failure = VerifyFailure(sender_hash=key, failures=0)
-                session.add(failure)
-            failure.failures += 1
-            if failure.failures >= MAX_FAILURES:
-                failure.failures, failure.locked_until = 0, now + LOCKOUT
-                return Verify.LOCKED, None
-            return Verify.WRONG, None
+            locked = False
+            for row, key, limit in rows:
+                if row is None:
+                    row = VerifyFailure(sender_hash=key, failures=0)
+                    session.add(row)
+                if (_aware(row.last_failure_at) or now) < now - LOCKOUT:
+                    row.failures = 0  # a slip long ago does not count toward today's
+                row.failures += 1
+                row.last_failure_at = now
+                if row.failures >= limit:
+                    row.failures, row.locked_until, locked = 0, now + LOCKOUT, True
+            return (Verify.LOCKED if locked else Verify.WRONG), None
+
+    # --- grants: what a conversation may see, decided here --------------------------------
+    @staticmethod
+    def _grant(session: Session, kind: str, sender: str, reference: str,
+               expires: datetime) -> None:
+        row = session.get(Grant, (kind, _grantee(sender), reference))
+        if row is None:
+            session.add(Grant(kind=kind, sender_hash=_grantee(sender), reference=reference,
+                              expires_at=expires))
+        else:
+            row.expires_at = expires
+
+    def may_read(self, sender: str, reference: str | None) -> bool:
+        """Whether `sender` registered or verified `reference` lately; renews the grant."""
+        if not reference:
+            return False
+        now = self._now()
+        with Session(self.engine, future=True) as session, session.begin():
+            row = session.get(Grant, ("status", _grantee(sender), reference))
+            if row is None or (_aware(row.expires_at) or now) <= now:
+                return False
+            row.expires_at = now + GRANT_LIFETIME
+            return True
+
+    def expect_notification(self, app: ApplicationView) -> None:
+        """Allow one status push to the applicant's conversation (see `take_notification`)."""
+        with Session(self.engine, future=True) as session, session.begin():
+            self._grant(session, "notify", app.notify_recipient, app.reference,
+                        self._now() + NOTIFY_LIFETIME)
+
+    def take_notification(self, sender: str, reference: str | None) -> bool:
+        """True once per `expect_notification`, for the conversation that registered it."""
+        if not reference:
+            return False
+        now = self._now()
+        with Session(self.engine, future=True) as session, session.begin():
+            row = session.get(Grant, ("notify", _grantee(sender), reference))
+            if row is None:
+                return False
+            session.delete(row)
+            return (_aware(row.expires_at) or now) > now
 
     # --- reads by reference: staff (authenticated by the caller) and a verified session ---
     def get(self, reference: str) -> ApplicationView | None:

@@ -30,18 +30,22 @@ import xmltodict
 from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic, response
 from sanic.request import Request
-from support import free_port, post
+from support import declared_oversize, free_port, post
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.enterprise.crypto import WeChatCrypto as WeComCrypto
 
 from connectors.wechat import (
+    MAX_SKEW,
     REPLY_BUDGET,
     REPLY_BYTES,
+    PushFailed,
+    PushOutput,
     WeChatInput,
     WeComInput,
     render,
     split_for_wechat,
 )
+from connectors.wechat_push import official_account_api
 from knowledge.query import KnowledgeBase, pick
 from knowledge.text import detect_language
 
@@ -549,6 +553,72 @@ def test_refused(harness: Harness, request_of: Any, status: int, reason: str) ->
     assert harness.rasa.heard == []
 
 
+# The audit's envelope: UTF-16, with an external DTD and no entity. A byte pattern looking
+# for "<!DOCTYPE" does not see it; a parser that forbids DTDs does.
+UTF16_DTD = ('<?xml version="1.0" encoding="UTF-16"?>'
+             '<!DOCTYPE xml SYSTEM "http://192.0.2.1/evil.dtd">'
+             f"<xml><ToUserName>{ACCOUNT}</ToUserName><FromUserName>{OPENID}</FromUserName>"
+             "<CreateTime>1</CreateTime><MsgType>text</MsgType><Content>你好</Content>"
+             "<MsgId>42</MsgId></xml>").encode("utf-16")
+
+
+def test_a_utf16_envelope_with_a_dtd_is_refused(harness: Harness) -> None:
+    assert b"DOCTYPE" not in UTF16_DTD  # what a byte pattern would have looked for
+    for name in ("wechat_plain", "wechat"):
+        status, text = call(f"{harness.base}/webhooks/{name}/webhook", plain_mode(), UTF16_DTD)
+        assert (status, text) == (400, "XML with DOCTYPE or ENTITY declarations is not "
+                                       "accepted")
+    # the same document without the DTD is an ordinary message
+    plain = UTF16_DTD.decode("utf-16").replace(
+        '<!DOCTYPE xml SYSTEM "http://192.0.2.1/evil.dtd">', "").encode("utf-16")
+    status, text = call(f"{harness.base}/webhooks/wechat_plain/webhook", plain_mode(), plain)
+    assert status == 200 and xmltodict.parse(text)["xml"]["Content"] == ANSWERS["你好"][0]["text"]
+    assert harness.texts_heard() == ["你好"]
+
+
+def test_a_replay_is_not_processed_again_while_its_timestamp_still_passes(
+        harness: Harness) -> None:
+    """A timestamp 290 s ahead of our clock is fresh; replayed at +315 s it is still fresh
+    (25 s old), so the message id must still be remembered then."""
+    now = float(int(time.time()))
+    harness.clock.at = now
+    query, body = safe_mode(message_xml(Content="电子钥匙解锁要带什么材料"),
+                            timestamp=str(int(now) + 290))
+    url = f"{harness.base}/webhooks/wechat/webhook"
+    first = call(url, query, body)
+    assert first[0] == 200 and harness.texts_heard() == ["电子钥匙解锁要带什么材料"]
+    harness.clock.at = now + 315
+    assert call(url, query, body)[0] == 200  # accepted by the timestamp check...
+    assert harness.texts_heard() == ["电子钥匙解锁要带什么材料"]  # ...but not run again
+    harness.clock.at = now + 290 + MAX_SKEW + 1
+    assert call(url, query, body)[0] == 403  # and then the timestamp itself is stale
+    assert len(harness.rasa.heard) == 1
+
+
+def test_typed_intent_payloads_are_read_as_plain_words(harness: Harness) -> None:
+    url = f"{harness.base}/webhooks/wechat/webhook"
+    call(url, *safe_mode(message_xml(Content='/ask_password{"password":"x"}')))
+    call(url, *safe_mode(message_xml(Content='/inform{"procedure":[["x"]]}')))
+    call(url, *safe_mode(message_xml(Content='/inform{"procedure":"mofcom_unlock"}')))
+    assert harness.texts_heard() == ['ask_password{"password":"x"}',
+                                     'inform{"procedure":[["x"]]}',
+                                     '/inform{"procedure":"mofcom_unlock"}']  # a button's
+
+
+def test_a_declared_oversize_body_is_refused_before_it_is_read(harness: Harness) -> None:
+    query = urllib.parse.urlencode(plain_mode())
+    status, seconds = declared_oversize(f"{harness.base}/webhooks/wechat_plain/webhook?{query}")
+    assert status == 413 and seconds < 5
+    assert harness.rasa.heard == []
+
+
+def test_a_push_the_send_api_refuses_is_an_error_not_silence() -> None:
+    """Rasa's conversation API then answers 500, and staff are told "failed"."""
+    nowhere = official_account_api("wx0", "secret", f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(PushFailed):
+        asyncio.run(PushOutput("wechat", nowhere).send_response("wechat:o1", {"text": "hi"}))
+
+
 def test_entities_are_refused_in_plaintext_mode_too(harness: Harness) -> None:
     status, _ = call(f"{harness.base}/webhooks/wechat_plain/webhook", plain_mode(),
                      BILLION_LAUGHS)
@@ -712,3 +782,50 @@ def test_wechat_user_is_pushed_the_status_update_staff_make(
               if path == "/cgi-bin/message/custom/send" and body["touser"] == user]
     assert pushes and "核验通过" in pushes[-1]["text"]["content"]
     assert reference.group(0) in pushes[-1]["text"]["content"]
+
+
+@pytest.mark.conversation
+def test_a_rest_client_cannot_continue_a_wechat_conversation(warm_rasa: str) -> None:
+    """The audit's takeover: a WeChat user registered (and so may read the application in
+    that conversation); a REST client naming itself "wechat:<their OpenID>" is refused."""
+    user = f"o{uuid.uuid4().hex[:27]}"
+    url = f"{warm_rasa}/webhooks/wechat/webhook"
+    for text in ("帮我跟踪我的申请", "电子钥匙解锁"):
+        call(url, *safe_mode(message_xml(user=user, Content=text)))
+    registered = open_reply(call(url, *safe_mode(message_xml(user=user, Content="2026-11-16")))[1],
+                            OA_CRYPTO)["Content"]
+    assert re.search(r"EK-[0-9A-Z]{6}", registered), registered
+    for sender in (f"wechat:{user}", f"WeChat:{user}", f"wecom:{user}", f"WECOM:{user}"):
+        body = json.dumps({"sender": sender, "message": "我的申请到哪一步了"}).encode()
+        request = urllib.request.Request(f"{warm_rasa}/webhooks/rest/webhook", body,
+                                         {"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 400
+        assert "other channels" in json.loads(refused.value.read())["error"]
+
+
+@pytest.mark.conversation
+def test_staff_are_told_a_wecom_push_was_not_sent_without_its_secret(
+        warm_rasa: str, servers: Any, wechat_api: Any) -> None:
+    """The test stack's WeCom app has no secret: Rasa collects the message instead of
+    sending it, and the staff API must not call that "sent"."""
+    user = f"u{uuid.uuid4().hex[:8]}"
+
+    def say(text: str) -> str:
+        plain = message_xml(user=user, to=WECOM_CORP_ID, Content=text, AgentID=WECOM_AGENT_ID)
+        status, body = call(f"{warm_rasa}/webhooks/wecom/webhook", *wecom_request(plain))
+        assert status == 200, body
+        return open_reply(body, WECOM_CRYPTO)["Content"]
+
+    say("帮我跟踪我的申请")
+    say("电子钥匙解锁")
+    reference = re.search(r"EK-[0-9A-Z]{6}", say("2026-11-16"))
+    assert reference, "no reference"
+    request = urllib.request.Request(
+        f"{servers.web_url}/staff/api/applications/{reference.group(0)}/events",
+        json.dumps({"stage": "verification_passed"}).encode(),
+        {"Content-Type": "application/json", "Authorization": f"Bearer {servers.staff_token}"})
+    with urllib.request.urlopen(request, timeout=60) as resp:
+        assert json.loads(resp.read())["notified"] == "no send credentials"
+    assert not [body for _, body in wechat_api.sent if body.get("touser") == user]

@@ -46,6 +46,13 @@ def error_of(body: bytes) -> str:
     (b'{"sender": "s", "message": "   "}', 400, "message"),
     (b'{"sender": "s", "message": 42}', 400, "message"),
     (b'{"sender": "s", "message": "hi", "metadata": "x"}', 400, "metadata"),
+    # other channels' conversations are theirs (issue 12)
+    (b'{"sender": "wechat:oABCDEF", "message": "hello"}', 400, "other channels"),
+    (b'{"sender": "WeCom:zhangsan", "message": "hello"}', 400, "other channels"),
+    # typed intent payloads, unless shaped like our buttons
+    (b'{"sender": "s", "message": "/ask_password{\\"password\\":\\"x\\"}"}', 400, "payload"),
+    (b'{"sender": "s", "message": "/inform{\\"procedure\\":[[\\"x\\"]]}"}', 400, "payload"),
+    (b'{"sender": "s", "message": "/greet@0.99"}', 400, "payload"),
     (json.dumps({"sender": "s", "message": "字" * 2001}).encode(), 413, "longer"),
     (json.dumps({"sender": "s", "message": "a" * 1_000_000}).encode(), 413, "larger"),
 ])

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
 
 from knowledge.applications.store import (
+    GRANT_LIFETIME,
+    LOCKOUT,
+    MAX_ADDRESS_FAILURES,
     MAX_FAILURES,
+    MAX_REFERENCE_FAILURES,
     ApplicationStore,
     TrackingError,
     Verify,
@@ -18,6 +22,7 @@ from knowledge.applications.store import (
 )
 from knowledge.applications.workflow import check, schedule, workflows
 from knowledge.query import KnowledgeBase
+from knowledge.workdays import TZ
 
 
 @pytest.fixture
@@ -41,10 +46,10 @@ def test_migrations_create_versioned_tables_and_run_twice(store: ApplicationStor
     store.migrate()  # a second start must not fail or duplicate anything
     names = set(inspect(store.engine).get_table_names())
     assert {"applications", "application_events", "application_verify_failures",
-            "applications_alembic_version"} <= names
+            "application_grants", "applications_alembic_version"} <= names
     with sqlite3.connect(db) as conn:
         assert conn.execute("select version_num from applications_alembic_version"
-                            ).fetchall() == [("0001",)]
+                            ).fetchall() == [("0002",)]
 
 
 def test_code_is_stored_hashed_and_checked_case_insensitively(store: ApplicationStore,
@@ -72,6 +77,80 @@ def test_sender_is_locked_out_after_repeated_wrong_tries(store: ApplicationStore
     # even the right code is refused while locked; other senders are not affected
     assert store.verify("attacker", app.reference, code)[0] is Verify.LOCKED
     assert store.verify("owner", app.reference, code)[0] is Verify.OK
+
+
+def wrong(code: str) -> str:
+    """A code that is certainly not `code`."""
+    return "ZZZZZZ" if code != "ZZZZZZ" else "YYYYYY"
+
+
+def test_a_renamed_sender_is_still_stopped_by_its_client_address(store: ApplicationStore
+                                                                 ) -> None:
+    """Five fresh tries per new sender id no more: the address has its own budget."""
+    app, code = store.register("mofcom_unlock", date(2026, 11, 16), "zh-Hans", "rest", "s1")
+    # each try names another (made-up) reference, so only the address budget runs out
+    results = [store.verify(f"renamed-{i}", f"EK-{'ABCDEFGHJK'[i]}23456", "ZZZZZZ",
+                            address="203.0.113.7")[0] for i in range(MAX_ADDRESS_FAILURES)]
+    assert results == [Verify.WRONG] * (MAX_ADDRESS_FAILURES - 1) + [Verify.LOCKED]
+    # the right reference and code, from yet another name on that address: still refused
+    assert store.verify("renamed-new", app.reference, code, address="203.0.113.7")[0] \
+        is Verify.LOCKED
+    assert store.verify("elsewhere", app.reference, code, address="198.51.100.1")[0] \
+        is Verify.OK
+
+
+def test_a_reference_has_a_budget_of_wrong_codes_whoever_tries(store: ApplicationStore
+                                                               ) -> None:
+    app, code = store.register("mofcom_unlock", date(2026, 11, 16), "zh-Hans", "rest", "owner")
+    results = [store.verify(f"bot-{i}", app.reference, wrong(code), address=f"192.0.2.{i}")[0]
+               for i in range(MAX_REFERENCE_FAILURES)]
+    assert results == [Verify.WRONG] * (MAX_REFERENCE_FAILURES - 1) + [Verify.LOCKED]
+    assert store.verify("fresh", app.reference, code, address="192.0.2.200")[0] \
+        is Verify.LOCKED
+    assert not store.may_read("fresh", app.reference)
+    # the applicant's own conversation is never locked out of its application
+    assert store.verify("owner", app.reference, code)[0] is Verify.OK
+    # a reference that does not exist runs out alike: no way to tell the two apart
+    ghost = [store.verify(f"bot-{i}", "EK-ZZZZZZ", "ZZZZZZ", address=f"192.0.2.{i + 50}")[0]
+             for i in range(MAX_REFERENCE_FAILURES)]
+    assert ghost == results
+
+
+def test_old_failures_are_forgotten_after_the_window(store: ApplicationStore) -> None:
+    app, code = store.register("mofcom_unlock", date(2026, 11, 16), "en", "rest", "s1")
+    clock = [datetime(2026, 11, 20, 9, 0, tzinfo=TZ)]
+    store._now = lambda: clock[0]  # type: ignore[method-assign]
+    for _ in range(MAX_FAILURES - 1):
+        assert store.verify("typo", app.reference, wrong(code))[0] is Verify.WRONG
+    clock[0] += LOCKOUT + timedelta(minutes=1)
+    for _ in range(MAX_FAILURES - 1):
+        assert store.verify("typo", app.reference, wrong(code))[0] is Verify.WRONG
+    assert store.verify("typo", app.reference, code)[0] is Verify.OK
+
+
+def test_only_the_registering_or_verifying_sender_may_read(store: ApplicationStore) -> None:
+    clock = [datetime(2026, 11, 20, 9, 0, tzinfo=TZ)]
+    store._now = lambda: clock[0]  # type: ignore[method-assign]
+    app, code = store.register("mofcom_unlock", date(2026, 11, 16), "en", "rest", "owner")
+    assert store.may_read("owner", app.reference)
+    assert not store.may_read("stranger", app.reference)  # naming it is not enough
+    assert not store.may_read("owner", "EK-ZZZZZZ") and not store.may_read("owner", None)
+    assert store.verify("helper", app.reference, code)[0] is Verify.OK
+    assert store.may_read("helper", app.reference)
+    clock[0] += GRANT_LIFETIME - timedelta(minutes=1)
+    assert store.may_read("helper", app.reference)  # used: renewed
+    clock[0] += GRANT_LIFETIME + timedelta(minutes=1)
+    assert not store.may_read("helper", app.reference)
+
+
+def test_a_status_push_is_allowed_once_per_staff_update(store: ApplicationStore) -> None:
+    app, _ = store.register("mofcom_unlock", date(2026, 11, 16), "zh-Hans", "wechat",
+                            "wechat:o1")
+    assert not store.take_notification("wechat:o1", app.reference)
+    store.expect_notification(app)
+    assert not store.take_notification("wechat:someone-else", app.reference)
+    assert store.take_notification("wechat:o1", app.reference)
+    assert not store.take_notification("wechat:o1", app.reference)
 
 
 def test_stages_follow_the_workflow(store: ApplicationStore) -> None:

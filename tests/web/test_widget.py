@@ -200,3 +200,36 @@ def test_pages_are_served_with_security_and_cache_headers(web_url: str) -> None:
         assert resp.headers["Content-Type"].startswith("application/javascript")
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
         assert "max-age" in resp.headers["Cache-Control"] and resp.headers["ETag"]
+
+
+def test_the_private_code_is_shown_but_never_stored(page: Page) -> None:
+    ask(page, "帮我跟踪我的申请")
+    buttons = page.locator("#ekey-widget .quick-reply")
+    expect(buttons.first).to_be_visible()
+    before = page.locator(BOT).count()
+    buttons.first.click()
+    answers_after(page, before)
+    shown = ask(page, "2026-11-16")
+    code = re.search(r"验证码[:：]\s*([0-9A-Z]{6})", shown)
+    reference = re.search(r"EK-[0-9A-Z]{6}", shown)
+    assert code and reference, shown
+    ask(page, f"我的验证码是 {code.group(1).lower()}")  # typed back, as users do
+
+    stored = page.evaluate("() => localStorage.getItem('ekey-widget:history')")
+    assert code.group(1) not in stored and code.group(1).lower() not in stored
+    assert reference.group(0) in stored and "******" in stored  # the rest is kept
+    page.reload()
+    expect(page.locator(BOT).filter(has_text=reference.group(0))).to_contain_text("******")
+    assert code.group(1) not in "\n".join(texts(page.locator(BOT)))
+
+    # an hour after the last message the stored conversation is dropped altogether
+    page.evaluate("""() => {
+        const key = 'ekey-widget:history';
+        const old = JSON.parse(localStorage.getItem(key));
+        old.forEach(m => { m.at = Date.now() - 61 * 60 * 1000; });
+        localStorage.setItem(key, JSON.stringify(old));
+    }""")
+    page.reload()
+    expect(page.locator("#ekey-widget .panel")).to_be_visible()
+    expect(page.locator(BOT)).to_have_count(0)
+    assert page.evaluate("() => localStorage.getItem('ekey-widget:history')") == "[]"

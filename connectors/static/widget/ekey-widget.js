@@ -17,6 +17,11 @@
  * Safety: bot and user text is only ever put into the page with textContent (never
  * innerHTML), so a message such as <img src=x onerror=...> shows as text. Links are made
  * clickable only for http(s) URLs, built as elements.
+ *
+ * Privacy: the conversation is kept in localStorage for reloads, but an application's private
+ * code is not. The copy that is stored has every code-shaped word masked (in the bot message
+ * that gives a reference and its code, and in what the user types), and the stored history is
+ * dropped after an hour without messages, as Rasa ends the conversation's session then.
  */
 (function () {
   "use strict";
@@ -31,6 +36,12 @@
   var CSS_URL = new URL("ekey-widget.css" + new URL(script.src).search, script.src).href;
   var STORE = "ekey-widget:"; // localStorage key prefix
   var MAX_HISTORY = 200; // messages kept across reloads; older ones are dropped
+  var KEEP_MS = 60 * 60 * 1000; // stored history is dropped after an hour without messages
+  var MASK = "******";
+  // An application reference (EK-7K3Q9M) and a private code (six letters and digits, none
+  // of 0/O/1/I/L), as knowledge/applications/store.py makes them.
+  var REFERENCE = /\bEK-?[2-9A-HJKMNP-Z]{6}\b/i;
+  var CODE = /(^|[^A-Za-z0-9-])([2-9A-HJKMNP-Za-hjkmnp-z]{6})(?![A-Za-z0-9])/g;
   var TIMEOUT_MS = 60000; // the first answer after Rasa starts can be slow
 
   // UI strings only: the assistant itself answers in the language of each message.
@@ -97,16 +108,46 @@
     }).join("");
   }
 
+  /*
+   * The text as it may be stored: codes masked. In a bot message that names a reference, every
+   * upper-case code-shaped word is the code. In the user's own words a code-shaped word in one
+   * case may be one when it has a digit, is upper case, is all the message says, or stands in
+   * Chinese text; a lower-case English word in English ("status") and a mixed-case name
+   * ("USBKey") are kept. What this misses goes with the rest of the history after an hour.
+   */
+  function withoutCodes(message) {
+    var text = String(message.text || "");
+    var bot = message.from === "bot";
+    if (bot && !REFERENCE.test(text)) return text;
+    var chinese = /[\u3400-\u9fff]/.test(text);
+    return text.replace(CODE, function (all, before, word) {
+      var upper = word === word.toUpperCase();
+      var oneCase = upper || word === word.toLowerCase();
+      var masked = bot ? upper : oneCase &&
+        (upper || chinese || /[0-9]/.test(word) || text.trim() === word);
+      return masked ? before + MASK : all;
+    });
+  }
+
+  function storedHistory() {
+    var history = load("history", []);
+    if (!Array.isArray(history)) return [];
+    var last = history.length ? history[history.length - 1] : null;
+    // An hour after the last message the conversation is over: keep nothing of it.
+    if (!last || !(Date.now() - Number(last.at) < KEEP_MS)) return [];
+    return history;
+  }
+
   var state = {
     sender: load("sender", null) || randomId(),
-    history: load("history", []), // [{from: "user"|"bot", text, buttons?}]
+    history: storedHistory(), // [{from: "user"|"bot", text, buttons?, at}], codes masked
     lang: normaliseLang(load("lang", null)) || normaliseLang(script.getAttribute("data-lang")) ||
       normaliseLang(navigator.language) || "zh",
     open: load("open", script.getAttribute("data-open") === "true"),
     pending: Promise.resolve() // messages go to Rasa one after another, in order
   };
-  if (!Array.isArray(state.history)) state.history = [];
   save("sender", state.sender);
+  save("history", state.history);
 
   function t(key) {
     return STRINGS[state.lang][key];
@@ -329,7 +370,9 @@
   }
 
   function remember(message) {
-    state.history.push(message);
+    var stored = { from: message.from, text: withoutCodes(message), at: Date.now() };
+    if (message.buttons) stored.buttons = message.buttons;
+    state.history.push(stored);
     state.history = state.history.slice(-MAX_HISTORY);
     save("history", state.history);
   }
