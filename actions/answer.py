@@ -47,7 +47,7 @@ DETAIL_RELATIVE = 0.8
 MAX_DETAILS = 3
 # A procedure is taken from the passages on weaker evidence when its sentences alone
 # share the message's words: no other procedure's sentence reaches this share of its score.
-DOMINANT_SCORE, DOMINANT_RATIO = 4.0, 0.6
+DOMINANT_SCORE, DOMINANT_RATIO = 4.5, 0.6
 # Which passages a facet's own answer already shows in full.
 SHOWN_BY_FACET = {"procedure": {"summary", "material", "time", "password"},
                   "materials": {"material"}, "steps": {"step"}, "times": {"time"},
