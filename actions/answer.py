@@ -76,7 +76,9 @@ class ActionAnswer(Action):
         u = understand(kb, self._question(kb, tracker))
         ents = u.entities
         events: list[EventType] = [SlotSet("lang", lang)]
-        context = any(tracker.get_slot(s) for s in ("procedure", "key_type", "kind"))
+        # A conversation that named a key or already got an answer gives follow-ups context.
+        context = any(tracker.get_slot(s) for s in ("procedure", "key_type", "kind",
+                                                     "last_facet"))
 
         resolution = self._resolve(kb, tracker, ents)
         key_type = ents["key_type"][0] if "key_type" in ents else tracker.get_slot("key_type")
@@ -93,7 +95,7 @@ class ActionAnswer(Action):
         facets = facets_asked(u, tracker.get_slot("pending_facet"),
                               tracker.get_slot("last_facet") if context else None)
         facets = facets or ["procedure"]
-        topic = self._topic(kb, u, facets, hits)
+        topic = self._topic(kb, u, facets, hits, resolution.procedure is not None)
         if topic:
             send(dispatcher, render.Reply(render.topic(kb, topic, lang)), lang)
             return events + [SlotSet("pending_facet", None)]
@@ -204,8 +206,8 @@ class ActionAnswer(Action):
         return list(seen.values())[:3]
 
     @staticmethod
-    def _topic(kb: KnowledgeBase, u: Understanding, facets: list[str], hits: list[Hit]
-               ) -> str | None:
+    def _topic(kb: KnowledgeBase, u: Understanding, facets: list[str], hits: list[Hit],
+               resolved: bool) -> str | None:
         """A stand-alone rule (topics.yaml) answers when it is what the message is about.
 
         Its words are broad ("单一窗口", "bind"), so when the message also names a key, a kind
@@ -218,6 +220,8 @@ class ActionAnswer(Action):
             topic = topic or "ail_binding"
         elif not (topic and facets[0] in {"procedure", "steps"}):
             return None
+        if resolved and facets[0] != "binding":
+            return None  # the procedure the message names answers it
         named = {"key_type", "kind", "procedure"} & set(u.entities)
         closest = hits[0].passage.id if hits else ""
         return topic if not named or closest == f"topic/{topic}" else None
@@ -247,7 +251,14 @@ class ActionAnswer(Action):
         steering = {"key_type", "kind", "channel", "region"} & set(ents)
         if not steering and slot("procedure") in kb.procedures:
             return Resolution(kb.procedure(slot("procedure")))
-        return kb.resolve(slot("key_type"), slot("kind"), slot("channel"), slot("region"))
+        res = kb.resolve(slot("key_type"), slot("kind"), slot("channel"), slot("region"))
+        if res.ask == "kind" and slot("key_type") and slot("channel"):
+            # "e-port card on site": only one procedure of that key has that route
+            routes = [p for p in kb.procedures.values()
+                      if p.key_type_id == slot("key_type") and p.variant == slot("channel")]
+            if len(routes) == 1:
+                return Resolution(routes[0])
+        return res
 
     @staticmethod
     def _clarify(kb: KnowledgeBase, res: Resolution, tracker: Tracker, lang: Lang
