@@ -152,3 +152,31 @@ def running_stack(var: Path, wechat_api: FakeWeChatAPI, replicas: int = 1,
                       env.get("DATABASE_URL"), stack)
     finally:
         stack.stop()
+
+
+@contextmanager
+def serving(app: Any, port: int) -> Iterator[None]:
+    """Run a Sanic app on loopback in a thread for an in-process harness; stop it after.
+
+    Rasa's channels and our action server are Sanic apps: serving them for real (HTTP,
+    streaming bodies, Content-Length) tests what a mocked request could not.
+    """
+    import asyncio
+    import threading
+    import time
+
+    loops: list[asyncio.AbstractEventLoop] = []
+    app.after_server_start(lambda _app, loop: loops.append(loop))
+    thread = threading.Thread(target=lambda: app.run(
+        host="127.0.0.1", port=port, register_sys_signals=False, access_log=False, motd=False),
+        daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not loops and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert loops, f"the test server {app.name} did not start"
+    try:
+        yield
+    finally:
+        loops[0].call_soon_threadsafe(loops[0].stop)
+        thread.join(10)

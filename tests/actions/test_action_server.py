@@ -4,11 +4,8 @@ one extra action that always fails, so the failure path is exercised on purpose.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import threading
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -19,7 +16,7 @@ from typing import Any
 import pytest
 from rasa_sdk import Action
 from sanic import Sanic
-from support import declared_oversize, free_port
+from support import declared_oversize, free_port, serving
 
 from connectors import action_server
 
@@ -39,19 +36,8 @@ class ActionThatFails(Action):
 def server() -> Iterator[str]:
     port = free_port()
     app: Sanic = action_server.create_app(TOKEN, name=f"actions_test_{uuid.uuid4().hex[:8]}")
-    loops: list[asyncio.AbstractEventLoop] = []
-    app.after_server_start(lambda _app, loop: loops.append(loop))
-    thread = threading.Thread(target=lambda: app.run(
-        host="127.0.0.1", port=port, register_sys_signals=False, access_log=False, motd=False),
-        daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not loops and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert loops, "the action server did not start"
-    yield f"http://127.0.0.1:{port}"
-    loops[0].call_soon_threadsafe(loops[0].stop)
-    thread.join(10)
+    with serving(app, port):
+        yield f"http://127.0.0.1:{port}"
 
 
 def post(url: str, body: bytes, token: str | None = TOKEN,

@@ -9,10 +9,7 @@ REST behaviour is tested in tests/production.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -23,7 +20,7 @@ from typing import Any
 import pytest
 from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
-from support import free_port
+from support import free_port, serving
 
 from connectors.rest import GuardedRestInput, Limits
 
@@ -55,19 +52,8 @@ def rest() -> Iterator[tuple[str, FakeRasa]]:
     app = Sanic(f"rest_test_{uuid.uuid4().hex[:8]}")
     app.ctx.agent = FakeRasa()
     register(channels, app, route="/webhooks/")
-    loops: list[asyncio.AbstractEventLoop] = []
-    app.after_server_start(lambda _app, loop: loops.append(loop))
-    thread = threading.Thread(target=lambda: app.run(
-        host="127.0.0.1", port=port, register_sys_signals=False, access_log=False, motd=False),
-        daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not loops and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert loops, "the test server did not start"
-    yield f"http://127.0.0.1:{port}/webhooks", app.ctx.agent
-    loops[0].call_soon_threadsafe(loops[0].stop)
-    thread.join(10)
+    with serving(app, port):
+        yield f"http://127.0.0.1:{port}/webhooks", app.ctx.agent
 
 
 def send(url: str, sender: str, address: str | None = None, metadata: Any = None

@@ -30,7 +30,7 @@ import xmltodict
 from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic, response
 from sanic.request import Request
-from support import declared_oversize, free_port, post
+from support import declared_oversize, free_port, post, serving
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.enterprise.crypto import WeChatCrypto as WeComCrypto
 
@@ -209,19 +209,8 @@ def harness() -> Iterator[Harness]:
     app.ctx.agent = FakeRasa()
     register(channels, app, route="/webhooks/")  # as Rasa mounts its input channels
     fake_send_api(app, sent, tokens)
-    loops: list[asyncio.AbstractEventLoop] = []
-    app.after_server_start(lambda _app, loop: loops.append(loop))
-    thread = threading.Thread(target=lambda: app.run(
-        host="127.0.0.1", port=port, register_sys_signals=False, access_log=False, motd=False),
-        daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not loops and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert loops, "the test server did not start"
-    yield Harness(base, app.ctx.agent, clock, sent, tokens)
-    loops[0].call_soon_threadsafe(loops[0].stop)
-    thread.join(10)
+    with serving(app, port):
+        yield Harness(base, app.ctx.agent, clock, sent, tokens)
 
 
 @pytest.fixture(autouse=True)
