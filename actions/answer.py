@@ -61,6 +61,13 @@ def _fits(proc: Any, kinds: list[str], channels: list[str]) -> bool:
         not channels or proc.variant is None or proc.variant in channels)
 
 
+def _key_of_offices(kb: KnowledgeBase, groups: list[str]) -> str | None:
+    """The key an office serves, when the offices named serve one key only ("发证机构")."""
+    keys = {p.key_type_id for p in kb.procedures.values()
+            if set(groups) & set(p.office_groups)} if groups else set()
+    return keys.pop() if len(keys) == 1 else None
+
+
 class ActionAnswer(Action):
     def name(self) -> str:
         return "action_answer"
@@ -251,11 +258,12 @@ class ActionAnswer(Action):
         steering = {"key_type", "kind", "channel", "region"} & set(ents)
         if not steering and slot("procedure") in kb.procedures:
             return Resolution(kb.procedure(slot("procedure")))
-        res = kb.resolve(slot("key_type"), slot("kind"), slot("channel"), slot("region"))
-        if res.ask == "kind" and slot("key_type") and slot("channel"):
+        key_type = slot("key_type") or _key_of_offices(kb, ents.get("office_group", []))
+        res = kb.resolve(key_type, slot("kind"), slot("channel"), slot("region"))
+        if res.ask == "kind" and key_type and slot("channel"):
             # "e-port card on site": only one procedure of that key has that route
             routes = [p for p in kb.procedures.values()
-                      if p.key_type_id == slot("key_type") and p.variant == slot("channel")]
+                      if p.key_type_id == key_type and p.variant == slot("channel")]
             if len(routes) == 1:
                 return Resolution(routes[0])
         return res

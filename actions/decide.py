@@ -35,7 +35,7 @@ INTENT_OF_FACET = {facet: intent for intent, facet in FACET_OF_INTENT.items()}
 ANSWERED_FACETS = set(FACET_OF_INTENT.values()) | {"validity", "definition"}
 REFUSED_INTENTS = {"out_of_scope", "nlu_fallback"}
 # Entities that choose the procedure: the passage search looks past them.
-SCOPE_ENTITIES = {"key_type", "kind", "procedure"}
+SCOPE_ENTITIES = {"key_type", "kind", "procedure", "channel"}
 # Named things that belong to this assistant alone. A kind of business ("补办", "locked") is
 # not among them: other cards get lost and locked too.
 OWN_ENTITIES = {"key_type", "procedure", "office_group", "topic", "password"}
@@ -46,6 +46,8 @@ MAX_FACETS = 3
 # Below this, an in-scope intent for a message that names nothing of ours, with no context,
 # is a guess (logistic-regression probabilities over 23 intents; see the README).
 UNGROUNDED_MIN_CONFIDENCE = 0.7
+# Below this the classifier's facet gives way to an explicit "是什么意思".
+UNSURE = 0.6
 # "那平时呢", "what about the e-port card?": a short continuation of the conversation.
 FOLLOW_UP_MAX_CHARS = 24
 # A knowledge-base passage that shares this much with a message (BM25 score, and share of the
@@ -120,7 +122,8 @@ def facets_asked(u: Understanding, pending: str | None = None,
     out = [primary] if primary else []
     if "validity" in u.facets and primary in {"times", "procedure", None}:
         out = ["validity"]  # "有效期多久" asks how long the card is valid, not processing time
-    elif "definition" in u.facets and primary in {"procedure", None}:
+    elif "definition" in u.facets and (primary in {"procedure", None}
+                                       or u.confidence < UNSURE):
         out = ["definition"]  # "首次申领是什么意思": who it is for and what the sources note
     for facet in u.facets:
         if facet in out or facet in {"procedure", "definition"} or facet not in ANSWERED_FACETS:
