@@ -322,6 +322,9 @@ class ActionAnswer(Action):
                      [kb.password_line(p, lg) for p in self._union(kb, scope, "password_ids")]
                      or kb.passwords_for(None, lg))
             return render.Reply(render.passwords(kb, lines, lang))
+        if facet == "contact" and procedure_id and not (
+                kb.procedure(procedure_id).contact_ids or kb.procedure(procedure_id).office_groups):
+            return render.Reply(render.steps(kb, procedure_id, lang))  # the steps name them
         if facet == "contact":
             # A key type's own contacts; with no key named, every contact we know.
             ids = self._union(kb, scope, "contact_ids") if scope else list(kb.contacts)

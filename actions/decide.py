@@ -55,6 +55,7 @@ FOLLOW_UP_MAX_CHARS = 24
 # stated fact, not one common word (knowledge/passages.py).
 EVIDENCE_SCORE = 7.0
 EVIDENCE_COVERAGE = 0.5
+IN_SCOPE_EVIDENCE = 5.0
 
 
 @dataclass(frozen=True)
@@ -142,8 +143,11 @@ def names_our_things(kb: KnowledgeBase, u: Understanding) -> bool:
     return bool(OWN_ENTITIES & set(u.entities))
 
 
-def is_evidence(hit: Hit | None) -> bool:
-    return hit is not None and hit.score >= EVIDENCE_SCORE and hit.coverage >= EVIDENCE_COVERAGE
+def is_evidence(hit: Hit | None, score: float = 0.0) -> bool:
+    """The best passage shares enough of the message (``score``: BM25 bar, default the
+    strict one)."""
+    return hit is not None and hit.score >= (score or EVIDENCE_SCORE) \
+        and hit.coverage >= EVIDENCE_COVERAGE
 
 
 def should_answer(kb: KnowledgeBase, u: Understanding, has_context: bool,
@@ -163,4 +167,5 @@ def should_answer(kb: KnowledgeBase, u: Understanding, has_context: bool,
                 or (has_context and bool(u.facets)) or follow_up)
     if u.entities or u.materials or has_context or u.intent == "inform":
         return True
-    return u.confidence >= UNGROUNDED_MIN_CONFIDENCE or is_evidence(best)
+    # An in-scope guess needs less from the passages than an out-of-scope one.
+    return u.confidence >= UNGROUNDED_MIN_CONFIDENCE or is_evidence(best, IN_SCOPE_EVIDENCE)
