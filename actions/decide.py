@@ -144,10 +144,11 @@ def names_our_things(kb: KnowledgeBase, u: Understanding) -> bool:
 
 
 def is_evidence(hit: Hit | None, score: float = 0.0) -> bool:
-    """The best passage shares enough of the message (``score``: BM25 bar, default the
-    strict one)."""
+    """The best passage shares enough of the message: two of its terms or more, the rarer
+    half of them, and a BM25 score over ``score`` (default the strict bar). One word, however
+    often a short passage repeats it ("new"), is not evidence."""
     return hit is not None and hit.score >= (score or EVIDENCE_SCORE) \
-        and hit.coverage >= EVIDENCE_COVERAGE
+        and hit.coverage >= EVIDENCE_COVERAGE and hit.terms >= 2
 
 
 def should_answer(kb: KnowledgeBase, u: Understanding, has_context: bool,

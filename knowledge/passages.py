@@ -80,6 +80,7 @@ class Hit:
     passage: Passage
     score: float
     coverage: float
+    terms: int = 1  # distinct terms of the question the passage contains
 
 
 def _text(record: dict | None) -> tuple[str, str]:
@@ -185,13 +186,15 @@ class PassageIndex:
         present = np.zeros(self._idf.shape)
         present[query.indices] = self._idf[query.indices]
         by_doc = self._weights @ present
-        matched_doc = (self._weights[:, query.indices] > 0).astype(float) @ self._idf[query.indices]
+        present_doc = (self._weights[:, query.indices] > 0).astype(float)
+        matched_doc = present_doc @ self._idf[query.indices]
         scores = by_doc.reshape(-1, 2).max(axis=1)
         matched = matched_doc.reshape(-1, 2).max(axis=1)
+        terms = np.asarray(present_doc.sum(axis=1)).ravel().reshape(-1, 2).max(axis=1)
         known = float(self._idf[query.indices].sum())
         ranked = sorted(
             (i for i, s in enumerate(scores) if s > 0
              and (scope is None or self.passages[i].procedure_id in scope)),
             key=lambda i: -scores[i])
-        return [Hit(self.passages[i], float(scores[i]), float(matched[i]) / known)
-                for i in ranked[:limit]]
+        return [Hit(self.passages[i], float(scores[i]), float(matched[i]) / known,
+                    int(terms[i])) for i in ranked[:limit]]
