@@ -3,7 +3,7 @@
 Runs the public sample and development sets (../shared/eval/) against the bot on RASA_PORT
 when one answers there, otherwise against a stack it starts on free loopback ports and stops
 afterwards, and prints chat_eval's per-language x expected-outcome tables and pass rates.
-The same sets run in `make test` as a regression floor (tests/conversations/test_eval_sets.py).
+The same sets run in `make test` as a regression floor (tests/nlu/test_eval_sets.py).
 """
 
 from __future__ import annotations
