@@ -29,6 +29,15 @@ _LATIN_SUFFIXES = ("", "s", "es", "ed", "d", "ing")
 SEPARATE_VOCABULARIES = frozenset({"material", "facet", "lookalike", "language"})
 
 
+def _fold(text: str) -> str:
+    """Hyphens and slashes as spaces: "import-export rights", "import/export rights" and
+    "import export rights" are one term. One character for one, so offsets stay valid."""
+    return text.translate(_SEPARATORS)
+
+
+_SEPARATORS = str.maketrans({"-": " ", "/": " "})
+
+
 def _is_word_char(ch: str) -> bool:
     return ch.isascii() and (ch.isalnum() or ch == "_")
 
@@ -40,7 +49,7 @@ class TermMatcher:
         self._targets: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self._by_first: dict[str, list[str]] = defaultdict(list)
         for term, entity, target in terms:
-            term = normalise(term).strip()
+            term = _fold(normalise(term)).strip()
             if not term:
                 continue
             if (entity, target) not in self._targets[term]:
@@ -56,7 +65,7 @@ class TermMatcher:
 
     def find(self, text: str) -> list[Match]:
         """All matches, left to right; at each place the longest term wins."""
-        norm = normalise(text)
+        norm = _fold(normalise(text))
         found: list[Match] = []
         i = 0
         while i < len(norm):
