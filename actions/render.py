@@ -399,8 +399,7 @@ def validity(kb: KnowledgeBase, procedure_id: str | None, key_type: str | None,
     if lines:
         return _join([kb.phrase("heading_validity", lg), *_bullets(lines)],
                      _sources(kb, [p.source for p in said], lg))
-    contacts = kb.key_types[key_type].short if key_type in kb.key_types else None
-    what = pick(contacts, lg) if contacts else ""
+    what = pick(kb.key_types[key_type].short, lg) if key_type in kb.key_types else ""
     hotline = [kb.contact_line(c, lg).text for c in _key_contacts(kb, key_type)]
     return _join(kb.phrase("validity_not_stated", lg, name=what), _bullets(hotline))
 
