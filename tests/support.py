@@ -180,3 +180,23 @@ def serving(app: Any, port: int) -> Iterator[None]:
     finally:
         loops[0].call_soon_threadsafe(loops[0].stop)
         thread.join(10)
+
+
+def edit(path: Path, change: Any) -> None:
+    """Change a copy of a knowledge data file in place, as a careless edit would."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def problems(data_dir: Path) -> str:
+    """What the loader's validation refuses in a data directory (it must refuse something)."""
+    import pytest
+
+    from knowledge.loader import KnowledgeError, read_dataset, validate
+
+    with pytest.raises(KnowledgeError) as err:
+        validate(read_dataset(data_dir))
+    return str(err.value)

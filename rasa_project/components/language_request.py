@@ -15,11 +15,12 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from knowledge.query import shared_kb
+from rasa_project.components.wordless import force_intent
 
 INFORM = "inform"
 
@@ -42,9 +43,7 @@ class LanguageRequestClassifier(GraphComponent):
             language, rest = kb.requested_language(text)
             if language is None or kb.entities(rest) or kb.facets_named(rest):
                 continue
-            intent = {"name": INFORM, "confidence": 1.0}
-            message.set(INTENT, intent, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
+            force_intent(message, INFORM)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -17,6 +17,13 @@ from knowledge.text import detect_language
 OUT_OF_SCOPE = "out_of_scope"
 
 
+def force_intent(message: Message, name: str) -> None:
+    """Set an intent by rule, certain, as the only one of the ranking."""
+    intent = {"name": name, "confidence": 1.0}
+    message.set(INTENT, intent, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
@@ -35,9 +42,7 @@ class WordlessMessageClassifier(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             if detect_language(message.get(TEXT) or "") is None:
-                intent = {"name": OUT_OF_SCOPE, "confidence": 1.0}
-                message.set(INTENT, intent, add_to_output=True)
-                message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
+                force_intent(message, OUT_OF_SCOPE)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -6,20 +6,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support import edit, problems
 
 from knowledge.loader import KnowledgeError, build, read_dataset, validate
-
-
-def edit(path: Path, change) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-
-
-def problems(data_dir: Path) -> str:
-    with pytest.raises(KnowledgeError) as err:
-        validate(read_dataset(data_dir))
-    return str(err.value)
 
 
 def test_the_shipped_data_is_valid() -> None:

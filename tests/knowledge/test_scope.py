@@ -18,29 +18,16 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support import edit, problems
 
 from knowledge.db import DATA_DIR
 from knowledge.loader import (
-    KnowledgeError,
     read_dataset,
     scope_problems,
     scope_table,
     section_of,
-    validate,
 )
 from knowledge.query import KnowledgeBase
-
-
-def edit(path: Path, change) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-
-
-def problems(data_dir: Path) -> str:
-    with pytest.raises(KnowledgeError) as err:
-        validate(read_dataset(data_dir))
-    return str(err.value)
 
 
 def by_id(rows: list[dict], rid: str) -> dict:
