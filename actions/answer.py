@@ -118,6 +118,10 @@ class ActionAnswer(Action):
             needs_procedure = ["location"]  # which key? their offices differ
         if needs_procedure and procedure_id is None:
             reply = self._clarify(kb, resolution, tracker, lang)
+            # Before a question back, with no key named, the passages come from every
+            # procedure: quote only what clearly answers ("open" → "account opening permit").
+            if not key_type:
+                details = [h for h in details if is_evidence(h)]
             if u.materials and not details:  # what each procedure says of the document
                 details = self._material_passages(kb, u.materials, key_type)
             if details:
