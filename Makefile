@@ -25,7 +25,7 @@ TRAINING_FILES := $(shell find rasa_project/data rasa_project/components -type f
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup kb train run test lint bench eval clean browser services
+.PHONY: help setup kb train run test lint bench eval clean browser services review-export
 
 help:
 	@echo "make run    set up, build the knowledge base, train if needed, start the assistant"
@@ -88,6 +88,10 @@ lint: $(INSTALLED)
 
 bench: $(KB) $(MODEL) $(SERVICES)
 	$(PY) -m tests.bench
+
+# Labelled review-inbox groups as NLU YAML under var/review/ (docs/review-inbox.md).
+review-export: $(INSTALLED)
+	$(PY) -m knowledge.review export
 
 eval: $(KB) $(MODEL)
 	$(PY) -m tests.eval_sets

@@ -19,6 +19,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
+from actions.capture import capture
 from actions.chitchat import fallback_reply, send
 from actions.decide import (
     Understanding,
@@ -97,6 +98,7 @@ class ActionAnswer(Action):
         procedure_id = resolution.procedure.id if resolution.procedure else None
         if not should_answer(kb, u, context, hits[0] if hits else None):
             send(dispatcher, fallback_reply(kb, lang), lang)
+            capture(tracker, "out_of_scope" if u.intent == "out_of_scope" else "fallback", lang)
             return events
 
         facets = facets_asked(u, tracker.get_slot("pending_facet"),
@@ -105,6 +107,8 @@ class ActionAnswer(Action):
         topic = self._topic(kb, u, facets, hits, resolution.procedure is not None)
         if topic:
             send(dispatcher, render.Reply(render.topic(kb, topic, lang)), lang)
+            capture(tracker, "not_covered" if kb.topics[topic].not_covered else "topic", lang,
+                    facet=facets[0])
             return events + [SlotSet("pending_facet", None)]
         events.append(SlotSet("last_facet", facets[0]))
 
@@ -128,6 +132,7 @@ class ActionAnswer(Action):
                 reply.text = render.details(kb, [h.passage for h in details], lang) \
                     + "\n\n" + reply.text
             send(dispatcher, reply, lang)
+            capture(tracker, "clarify", lang, facet=needs_procedure[0])
             return events + [SlotSet("pending_facet", needs_procedure[0])]
 
         blocks = [self._answer(kb, f, procedure_id, tracker, u, lang).text for f in facets]
@@ -140,6 +145,7 @@ class ActionAnswer(Action):
             reply.text += "\n\n" + "\n".join(offer)
             reply.buttons += buttons
         send(dispatcher, reply, lang)
+        capture(tracker, "answer", lang, procedure_id=procedure_id, facet=facets[0])
         return events
 
     @staticmethod

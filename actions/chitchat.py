@@ -12,6 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.capture import capture
 from actions.language import reply_language
 from actions.render import Reply
 from actions.slots import only_changes
@@ -52,6 +53,7 @@ class ActionFallback(Action):
                   domain: dict[str, Any]) -> list[EventType]:
         lang = reply_language(tracker)
         send(dispatcher, fallback_reply(shared_kb(), lang), lang)
+        capture(tracker, "fallback", lang)
         return only_changes(tracker, [SlotSet("lang", lang)])
 
 
@@ -76,4 +78,6 @@ class ActionChitchat(Action):
         else:
             reply = fallback_reply(kb, lang)
         send(dispatcher, reply, lang)
+        known = intent in {"human_handoff", "help", "greet", "goodbye", "thanks", "bot_challenge"}
+        capture(tracker, "chitchat" if known else "fallback", lang)
         return only_changes(tracker, [SlotSet("lang", lang)])

@@ -22,6 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import render
+from actions.capture import capture
 from actions.chitchat import send
 from actions.language import reply_language
 from actions.slots import only_changes
@@ -200,6 +201,7 @@ class ActionTrackRegister(Action):
             render.conflict_block(kb, pid, "times", lg, refs),
             render._sources(kb, refs, lg))
         send(dispatcher, render.Reply(text), lang)
+        capture(tracker, "tracking", lang, procedure_id=pid)
         # The registering conversation may ask its status without typing the code back.
         return reset + [SlotSet("verified_reference", app.reference)]
 
@@ -323,6 +325,7 @@ class ActionStatusAnswer(Action):
         if app is None:  # not granted (expired, or a forged slot), or deleted since
             return reset + [SlotSet("verified_reference", None)]
         send(dispatcher, render.Reply(status_text(kb, app, _lg(lang))), lang)
+        capture(tracker, "tracking", lang, procedure_id=app.procedure_id)
         return reset
 
 

@@ -9,6 +9,9 @@ body without one stops being read at the limit. `cap_request_size` lowers the ap
 limit for every other route (Rasa's API), which Sanic also checks against Content-Length
 before reading.
 
+`MemoryBuckets`: token buckets per key (a sender, a client address) in one process, for
+every public route that must not be flooded (the REST channel, the widget's feedback).
+
 `client_address`: the peer, or, behind a proxy listed in TRUSTED_PROXIES (addresses or
 networks, space-separated), the last address in X-Forwarded-For that is not a trusted proxy.
 X-Forwarded-For from anyone else is ignored: a client could write anything there.
@@ -17,6 +20,8 @@ X-Forwarded-For from anyone else is ignored: a client could write anything there
 from __future__ import annotations
 
 import ipaddress
+import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -75,3 +80,22 @@ def client_address(request: Request, trusted: tuple[Network, ...]) -> str:
         if not _is_in(hop, trusted):
             return hop
     return hops[0] if hops else peer
+
+
+class MemoryBuckets:
+    """Token buckets per key (sender, address) in this process, forgetting the least recent."""
+
+    def __init__(self, rate: float, burst: int, capacity: int = 100_000) -> None:
+        self.rate, self.burst, self.capacity = rate, burst, capacity
+        self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    async def take(self, key: str) -> float:
+        """0 if the sender (or address) may go on, else the seconds until it may."""
+        now = time.monotonic()
+        tokens, stamp = self.buckets.pop(key, (float(self.burst), now))
+        tokens = min(self.burst, tokens + (now - stamp) * self.rate)
+        wait = 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+        self.buckets[key] = (tokens - 1 if wait == 0 else tokens, now)
+        while len(self.buckets) > self.capacity:
+            self.buckets.popitem(last=False)
+        return wait

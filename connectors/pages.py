@@ -26,6 +26,8 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 WIDGET_FILES = {
     "ekey-widget.js": "application/javascript; charset=utf-8",
     "ekey-widget.css": "text/css; charset=utf-8",
+    "ekey-feedback.js": "application/javascript; charset=utf-8",
+    "ekey-feedback.css": "text/css; charset=utf-8",
 }
 DEFAULT_RASA_URL = "http://localhost:5005"
 
@@ -88,19 +90,22 @@ def cached(request: Request, body: bytes, content_type: str, headers: dict[str, 
 async def demo_page(request: Request) -> HTTPResponse:
     url = rasa_url()
     widget = (STATIC_DIR / "widget" / "ekey-widget.js").read_bytes()
+    feedback = (STATIC_DIR / "widget" / "ekey-feedback.js").read_bytes()
     # The version query makes the demo page fetch a changed widget at once; embedders who
     # use the bare URL get it within the cache lifetime.
     replacements = {
         "{{rasa_url}}": url,
         "{{widget_src}}": f"/widget/ekey-widget.js?v={etag(widget).strip(chr(34))}",
         "{{widget_url}}": f"{request.scheme}://{request.host}/widget/ekey-widget.js",
+        "{{feedback_src}}": f"/widget/ekey-feedback.js?v={etag(feedback).strip(chr(34))}",
     }
     page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
     for placeholder, value in replacements.items():
         page = page.replace(placeholder, html.escape(value, quote=True))
     headers = {
         **COMMON_HEADERS,
-        "Content-Security-Policy": content_security_policy(origin_of(url)),
+        # Rasa for the chat, and this origin for the ratings (/feedback).
+        "Content-Security-Policy": content_security_policy(f"{origin_of(url)} 'self'"),
         "X-Frame-Options": "DENY",
         # The page carries this deployment's Rasa URL: always revalidate.
         "Cache-Control": "no-cache",

@@ -33,7 +33,6 @@ import math
 import os
 import secrets
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -46,6 +45,7 @@ from sanic.response import json as json_response
 
 from connectors import payloads
 from connectors.http_limits import (
+    MemoryBuckets,
     Network,
     cap_request_size,
     client_address,
@@ -66,25 +66,6 @@ log = logging.getLogger(__name__)
 
 def problem(status: int, error: str, **headers: str) -> HTTPResponse:
     return json_response({"error": error}, status=status, headers=headers or None)
-
-
-class MemoryBuckets:
-    """Token buckets per key (sender, address) in this process, forgetting the least recent."""
-
-    def __init__(self, rate: float, burst: int, capacity: int = 100_000) -> None:
-        self.rate, self.burst, self.capacity = rate, burst, capacity
-        self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-
-    async def take(self, key: str) -> float:
-        """0 if the sender (or address) may go on, else the seconds until it may."""
-        now = time.monotonic()
-        tokens, stamp = self.buckets.pop(key, (float(self.burst), now))
-        tokens = min(self.burst, tokens + (now - stamp) * self.rate)
-        wait = 0.0 if tokens >= 1 else (1 - tokens) / self.rate
-        self.buckets[key] = (tokens - 1 if wait == 0 else tokens, now)
-        while len(self.buckets) > self.capacity:
-            self.buckets.popitem(last=False)
-        return wait
 
 
 class RedisBuckets:

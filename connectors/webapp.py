@@ -21,6 +21,8 @@ BLUEPRINTS: list[str] = [
     "connectors.pages",
     "connectors.staff_console",
     "connectors.staff_api",
+    "connectors.feedback",
+    "connectors.review_api",
 ]
 
 

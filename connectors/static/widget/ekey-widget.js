@@ -420,6 +420,11 @@
           add({ from: "bot", text: String(reply.text || ""), buttons: buttons });
         });
         if (!any) renderError(t("empty"));
+        var answers = log.querySelectorAll(".msg.bot:not(.welcome)");
+        var answer = any && answers[answers.length - 1];
+        // Add-ons (ekey-feedback.js: 👍/👎) attach to the answer; the widget knows none.
+        if (answer) answer.dispatchEvent(new CustomEvent("ekey:answer", { bubbles: true,
+          detail: { question: shown, element: answer, lang: state.lang } }));
       }, function (failure) {
         renderError(failure && failure.status
           ? t("errorStatus").replace("{status}", failure.status) : t("error"));
