@@ -40,6 +40,8 @@ STATIC_DIR = Path(__file__).resolve().parent / "static" / "staff"
 STATIC_FILES = {
     "staff.js": "application/javascript; charset=utf-8",
     "staff.css": "text/css; charset=utf-8",
+    "review.js": "application/javascript; charset=utf-8",
+    "review.css": "text/css; charset=utf-8",
 }
 # The page runs only its own script and talks only to its own origin; nobody may frame it.
 PAGE_HEADERS = {

@@ -13,7 +13,6 @@ is useless without its reference, which always is masked.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 # Alphanumerics on either side mean the shape is part of a longer token, not itself.
 _L, _R = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
@@ -28,12 +27,15 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("ID", re.compile(_L + r"\d{17}[\dXx]" + _R)),
     ("ID", re.compile(_L + r"[0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{10}" + _R,
                       re.IGNORECASE)),
+    # Bank cards and other runs of 16+ digits, before a phone shape could take a piece of one.
+    ("NUM", re.compile(_L + r"\d(?:" + _SEP + r"\d){15,}" + _R)),
     # Mobile numbers, optionally with +86/0086 and separators: 138 1234 5678, +86-138-1234-5678.
     ("PHONE", re.compile(_L + r"(?:(?:\+|00)?86" + _SEP + r")?1[3-9]\d" + _SEP + r"\d{4}"
                          + _SEP + r"\d{4}" + _R)),
     # Landlines with an area code: 010-6519 7114, (021) 6888 8888, +86 10 12345678, 0755-8888888
     # and hotlines 400-810-5555 / 800 810 5555, with an optional extension.
-    ("PHONE", re.compile(r"(?:(?:\+|00)86" + _SEP + r"\(?0?[1-9]\d{1,2}\)?|\(?0[1-9]\d{1,2}\)?)"
+    ("PHONE", re.compile(r"(?:(?:\+|00)86" + _SEP + r"\(?0?[1-9]\d{1,2}\)?"
+                         + r"|[(（]?0[1-9]\d{1,2}[)）]?)"
                          + r"[ \-]?\d{3,4}" + _SEP + r"\d{4}(?:\s*(?:转|ext\.?|x)\s*\d{1,6})?"
                          + _R, re.IGNORECASE)),
     ("PHONE", re.compile(_L + r"[48]00" + _SEP + r"\d{3}" + _SEP + r"\d{4}" + _R)),
@@ -46,11 +48,17 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
+# Full-width digits, letters and + - @ . typed by a Chinese input method, folded to ASCII
+# (１３８… is a phone number too); Chinese punctuation stays as it was written.
+_FULL_WIDTH = {cp: cp - 0xFEE0 for cp in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B),
+                                          *range(0xFF41, 0xFF5B), 0xFF0B, 0xFF0D, 0xFF0E,
+                                          0xFF20]}
+
+
 def redact(text: str) -> str:
     """`text` with every e-mail, reference, ID or credit code, phone, long number and code
-    replaced by <EMAIL>, <REF>, <ID>, <PHONE>, <NUM>, <CODE>. Full-width forms are folded
-    to ASCII first (１３８… is a phone number too)."""
-    out = unicodedata.normalize("NFKC", text or "")
+    replaced by <EMAIL>, <REF>, <ID>, <PHONE>, <NUM>, <CODE>."""
+    out = (text or "").translate(_FULL_WIDTH)
     for name, pattern in PATTERNS:
         out = pattern.sub(f"<{name}>", out)
     return out

@@ -168,12 +168,11 @@ class ReviewStore:
             confidence=turn.confidence, sender_hash=sender_hash(turn.sender),
             reason=turn.reason if keep else None,
             text=_clip(turn.text, MAX_TEXT) if keep else None)
+        self._purge_daily()
         with Session(self.engine, future=True) as session, session.begin():
             session.add(row)
             session.flush()
-            row_id = row.id
-        self._purge_daily()
-        return row_id
+            return row.id
 
     def mark_abandoned(self, sender: str, text: str) -> bool:
         """The sender's latest clarifying question went unanswered: keep the question that
