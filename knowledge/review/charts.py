@@ -14,7 +14,8 @@ from datetime import date, timedelta
 from html import escape
 
 PALETTE = ["#2f6fb3", "#e07b39", "#3a9d5d", "#9b59b6", "#c0392b", "#7f8c8d", "#d4ac0d"]
-FONT = 'font-family="system-ui, sans-serif" font-size="11"'
+FAMILY = 'font-family="system-ui, sans-serif"'
+FONT = f'{FAMILY} font-size="11"'
 WIDTH = 640
 
 
@@ -26,7 +27,7 @@ def _svg(height: int, body: list[str], title: str) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
             f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title)}">'
             f'<rect width="100%" height="100%" fill="#fff"/>'
-            f'<text x="8" y="16" {FONT} font-size="13" font-weight="bold">{escape(title)}</text>'
+            f'<text x="8" y="16" {FAMILY} font-size="13" font-weight="bold">{escape(title)}</text>'
             + "".join(body) + "</svg>")
 
 

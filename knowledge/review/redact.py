@@ -7,7 +7,8 @@ angle brackets, which staff read at a glance and which no shape matches again.
 
 What it cannot know is left alone: names of people and companies, street addresses. A
 6-letter lower-case word is not taken for a private code ("status" would be one); a code
-is useless without its reference, which always is masked.
+is useless without its reference, which always is masked; beside a reference, or as the
+whole message, every code-shaped word is masked whatever its case.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
+_ANY_CODE = re.compile(_L + r"[2-9A-HJKMNP-Za-hjkmnp-z]{6}" + _R)
 # Full-width digits, letters and + - @ . typed by a Chinese input method, folded to ASCII
 # (１３８… is a phone number too); Chinese punctuation stays as it was written.
 _FULL_WIDTH = {cp: cp - 0xFEE0 for cp in [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B),
@@ -59,9 +61,12 @@ def redact(text: str) -> str:
     """`text` with every e-mail, reference, ID or credit code, phone, long number and code
     replaced by <EMAIL>, <REF>, <ID>, <PHONE>, <NUM>, <CODE>."""
     out = (text or "").translate(_FULL_WIDTH)
+    # Beside a reference, or alone, any code-shaped word is taken for the code (as the
+    # tracker store masks them: connectors/tracker_store.py), lower-case letters included.
+    suspicious = PATTERNS[1][1].search(out) or _ANY_CODE.fullmatch(out.strip())
     for name, pattern in PATTERNS:
         out = pattern.sub(f"<{name}>", out)
-    return out
+    return _ANY_CODE.sub("<CODE>", out) if suspicious else out
 
 
 def is_redacted(text: str) -> bool:

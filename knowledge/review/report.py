@@ -18,6 +18,7 @@ from knowledge.review.store import (
 )
 
 LANG_LABELS = {"zh-Hans": "简体 zh-Hans", "zh-Hant": "繁體 zh-Hant", "en": "English"}
+LANG_ORDER = {lang: i for i, lang in enumerate(LANG_LABELS)}
 OUTCOMES = ("answered", "clarified", "out_of_scope")
 OUTCOME_LABELS = {"answered": "已回答 answered", "clarified": "追问 clarified",
                   "out_of_scope": "超出范围 out of scope"}
@@ -57,12 +58,18 @@ def chart_data(store: ReviewStore, kb: KnowledgeBase, days: int = 30) -> dict[st
     }
 
 
+def _langs(by_lang: dict) -> list[str]:
+    """The languages present, in the order of LANG_LABELS, then any other."""
+    present = {k for counts in by_lang.values() for k in counts}
+    return sorted(present, key=lambda k: (LANG_ORDER.get(k, len(LANG_ORDER)), k))
+
+
 def chart_svgs(store: ReviewStore, kb: KnowledgeBase, days: int = 30) -> list[dict[str, str]]:
     d = chart_data(store, kb, days)
     return [
         {"id": "by_lang", "svg": charts.stacked_days(
             "每日消息（按语言）· Messages per day by language", d["days"], d["by_lang"],
-            LANG_LABELS)},
+            LANG_LABELS, series=_langs(d["by_lang"]))},
         {"id": "by_channel", "svg": charts.stacked_days(
             "每日消息（按渠道）· Messages per day by channel", d["days"], d["by_channel"])},
         {"id": "outcomes", "svg": charts.stacked_days(

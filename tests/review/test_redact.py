@@ -53,6 +53,8 @@ def test_email_addresses_are_masked(text: str, expected: str) -> None:
     ("编号EK-7K3Q9M，代码4HX2PD", "编号<REF>，代码<CODE>"),
     ("code 4hx2pd", "code <CODE>"),
     ("the code is HXKPDM", "the code is <CODE>"),
+    ("EK-7K3Q9M hxkpdm", "<REF> <CODE>"),  # beside a reference, any case
+    ("hxkpdm", "<CODE>"),  # typed alone
 ])
 def test_application_references_and_codes_are_masked(text: str, expected: str) -> None:
     assert redact(text) == expected

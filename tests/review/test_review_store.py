@@ -19,6 +19,7 @@ import yaml
 from sqlalchemy import inspect
 
 from knowledge.db import PROJECT_ROOT
+from knowledge.query import KnowledgeBase
 from knowledge.review import store as store_module
 from knowledge.review.export import write_export
 from knowledge.review.inbox import Filters, groups
@@ -202,3 +203,22 @@ def test_the_export_never_writes_into_the_training_data(store: ReviewStore) -> N
     with pytest.raises(ValueError):
         write_export(store, PROJECT_ROOT / "rasa_project" / "data" / "nlu" / "review.yml")
     assert not (PROJECT_ROOT / "rasa_project" / "data" / "nlu" / "review.yml").exists()
+
+
+def test_charts_are_well_formed_svg_with_the_counts_and_escaped_text(
+        store: ReviewStore, kb: KnowledgeBase) -> None:
+    import xml.etree.ElementTree as ET
+
+    from knowledge.review.report import chart_svgs
+
+    store.record(refused('<script>alert("x")</script> & 天气'))
+    store.record(Turn(lang="en", channel="wechat", kind="answer", sender="a",
+                      procedure_id="eport_unlock", facet="materials"))
+    charts = {c["id"]: c["svg"] for c in chart_svgs(store, kb, days=7)}
+    assert set(charts) == {"by_lang", "by_channel", "outcomes", "procedures", "facets",
+                           "unanswered"}
+    for svg in charts.values():
+        ET.fromstring(svg)  # parses: no duplicate attribute, no raw markup
+    assert "<script>" not in charts["unanswered"] and "&lt;script&gt;" in charts["unanswered"]
+    assert 'data-series="wechat" data-count="1"' in charts["by_channel"]
+    assert 'data-series="out_of_scope" data-count="1"' in charts["outcomes"]

@@ -420,7 +420,7 @@
           add({ from: "bot", text: String(reply.text || ""), buttons: buttons });
         });
         if (!any) renderError(t("empty"));
-        var answers = log.querySelectorAll(".msg.bot:not(.welcome)");
+        var answers = log.querySelectorAll(".msg.bot:not(.welcome):not(.typing)");
         var answer = any && answers[answers.length - 1];
         // Add-ons (ekey-feedback.js: 👍/👎) attach to the answer; the widget knows none.
         if (answer) answer.dispatchEvent(new CustomEvent("ekey:answer", { bubbles: true,
