@@ -35,6 +35,25 @@ def kb(kb_url: str) -> KnowledgeBase:
     return KnowledgeBase.load(kb_url)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def review_capture_in_a_temporary_store(tmp_path_factory: pytest.TempPathFactory
+                                        ) -> Iterator[None]:
+    """Actions run in this process (tests/actions) record their turns somewhere private, not
+    in the developer's var/applications.db; the stacks have their own var directories."""
+    from actions import capture
+    from knowledge.review import store
+
+    var = tmp_path_factory.mktemp("review")
+    private = store.ReviewStore(f"sqlite:///{var / 'applications.db'}")
+    private.migrate()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store, "VAR_DIR", var)
+        patch.setattr(capture, "shared_review_store", lambda: private)
+        store.review_salt.cache_clear()
+        yield
+    store.review_salt.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def wechat_api() -> Iterator[FakeWeChatAPI]:
     """Where the stacks send WeChat pushes (customer-service messages) during the tests."""
