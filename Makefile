@@ -32,6 +32,7 @@ help:
 	@echo "make test   set up and run every test"
 	@echo "make eval   the public sample and dev sets against the bot (started if none runs)"
 	@echo "make train  retrain the model now;  make lint;  make bench;  make clean"
+	@echo "make review-export  labelled review-inbox groups as NLU YAML under var/review/"
 
 $(INSTALLED): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.10 not found: install it, or run make PYTHON=/path/to/python3.10" >&2; exit 1; fi
