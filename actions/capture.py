@@ -88,3 +88,15 @@ def capture(tracker: Tracker, kind: str, lang: str, procedure_id: str | None = N
     except Exception as exc:  # noqa: BLE001
         log.warning("review capture failed: %s", type(exc).__name__)
         return None
+
+
+def warm_up() -> None:
+    """Open the store in the background now (the action server calls this at start)."""
+    _writer.submit(_open)
+
+
+def _open() -> None:
+    try:
+        shared_review_store()
+    except Exception as exc:  # noqa: BLE001 - the first capture will try again
+        log.warning("review store not ready: %s", type(exc).__name__)

@@ -77,6 +77,14 @@ def create_app(token: str, package: str = "actions", name: str = "ekey_actions")
     executor = ActionExecutor()
     executor.register_package(package)
 
+    @app.listener("after_server_start")
+    async def open_review_store(_app: Sanic, _loop: object) -> None:
+        """Open (and migrate) the review store before the first turn needs it, in the
+        capture's background thread, so the first reply does not share the start-up."""
+        from actions.capture import warm_up
+
+        warm_up()
+
     @app.get("/health")
     async def health(_: Request) -> HTTPResponse:
         return json_response({"status": "ok"})

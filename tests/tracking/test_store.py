@@ -49,7 +49,7 @@ def test_migrations_create_versioned_tables_and_run_twice(store: ApplicationStor
             "application_grants", "applications_alembic_version"} <= names
     with sqlite3.connect(db) as conn:
         assert conn.execute("select version_num from applications_alembic_version"
-                            ).fetchall() == [("0002",)]
+                            ).fetchall() == [("0003",)]  # 0003: the review inbox
 
 
 def test_code_is_stored_hashed_and_checked_case_insensitively(store: ApplicationStore,

@@ -70,8 +70,11 @@
     if (!answer || !answer.appendChild || answer.querySelector(".ekey-feedback")) return;
     var s = strings(detail.lang);
     var bar = el("div", "ekey-feedback");
-    var up = el("button", "ekey-feedback-up", "👍");
-    var down = el("button", "ekey-feedback-down", "👎");
+    // The thumbs are drawn by the stylesheet (::before), so the answer's own text stays as
+    // the bot wrote it for anything reading it (copying, the widget's tests, screen readers
+    // get the buttons' labels instead).
+    var up = el("button", "ekey-feedback-up");
+    var down = el("button", "ekey-feedback-down");
     [[up, s.up], [down, s.down]].forEach(function (pair) {
       pair[0].type = "button";
       pair[0].title = pair[1];
