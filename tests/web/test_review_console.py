@@ -131,11 +131,15 @@ def widget_conversation(browser: Browser, servers: Servers) -> None:
         expect(page.locator("#ekey-widget .typing")).to_be_hidden()
         bar = page.locator("#ekey-widget .ekey-feedback").nth(i)
         expect(bar, f"no 👍/👎 under the answer; page errors: {errors}").to_be_visible()
+        if i == 0:
+            shot(page, "widget_thumbs")
         if rating == "up":
             bar.locator(".ekey-feedback-up").click()
         else:
             bar.locator(".ekey-feedback-down").click()
             bar.locator(".ekey-feedback-comment").fill(comment)
+            if i == 0:
+                shot(page, "widget_comment")
             bar.locator(".ekey-feedback-send").click()
         expect(bar.locator(".ekey-feedback-done")).to_have_text("Thank you for your feedback")
     shot(page, "widget_rated")
