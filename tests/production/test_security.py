@@ -220,7 +220,10 @@ def test_the_private_code_is_nowhere_on_disk_or_in_the_logs(rest_url: str,
     files = [p for p in servers.var_dir.rglob("*") if p.is_file()]
     assert {"tracker.db", "applications.db", "rasa.log", "actions.log"} <= {p.name for p in files}
     for path in files:
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:  # a SQLite journal, gone once its write committed (the
+            continue               # review capture writes beside the replies)
         assert code.encode() not in data and code.lower().encode() not in data, path
     # what is stored shows the mask where the code was
     status, tracker = request(f"{servers.rasa_url}/conversations/{owner.sender}/tracker"  # type: ignore
