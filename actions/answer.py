@@ -45,6 +45,8 @@ DETAIL_MIN_SCORE = 6.0
 DETAIL_SHORT_SCORE, DETAIL_SHORT_COVERAGE = 3.5, 0.9
 DETAIL_RELATIVE = 0.8
 MAX_DETAILS = 3
+# Facets answered whole from one record, whatever the procedure.
+RECORD_FACETS = {"password", "fee", "contact", "hours", "open_now", "validity"}
 # A procedure is taken from the passages on weaker evidence when its sentences alone
 # share the message's words: no other procedure's sentence reaches this share of its score.
 DOMINANT_SCORE, DOMINANT_RATIO = 4.5, 0.6
@@ -131,6 +133,11 @@ class ActionAnswer(Action):
             return events + [SlotSet("pending_facet", needs_procedure[0])]
 
         blocks = [self._answer(kb, f, procedure_id, tracker, u, lang).text for f in facets]
+        # Beside an answer read from a record (a password, a fee, an office's hours or phone)
+        # a quote must clearly add to it: several of the message's own terms, not one word
+        # that every sentence has ("system", "customs").
+        if details and set(facets) <= RECORD_FACETS and not is_evidence(details[0]):
+            details = []
         if details:
             blocks.insert(0, render.details(kb, [h.passage for h in details], lang))
         reply = render.Reply(render.merge_blocks(blocks))

@@ -34,8 +34,10 @@ INTENT_OF_FACET = {facet: intent for intent, facet in FACET_OF_INTENT.items()}
 # Facets with an answer of their own; the others (status, track) only steer the forms.
 ANSWERED_FACETS = set(FACET_OF_INTENT.values()) | {"validity", "definition"}
 REFUSED_INTENTS = {"out_of_scope", "nlu_fallback"}
-# Entities that choose the procedure: the passage search looks past them.
-SCOPE_ENTITIES = {"key_type", "kind", "procedure", "channel"}
+# Named things the passage search looks past: those that choose the procedure, and a
+# system's password, answered from its own record ("电子口岸卡密码" would otherwise pull in
+# every sentence about the card). Office and region names stay: "海关注册" is a step.
+SCOPE_ENTITIES = {"key_type", "kind", "procedure", "channel", "password"}
 # Named things that belong to this assistant alone. A kind of business ("补办", "locked") is
 # not among them: other cards get lost and locked too.
 OWN_ENTITIES = {"key_type", "procedure", "office_group", "topic", "password"}

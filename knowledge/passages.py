@@ -38,7 +38,9 @@ _QUESTION_BIGRAMS = frozenset((
     "能不", "需要", "需不", "要不", "是不", "有没", "没有", "我们", "我的", "你们", "一下", "的话",
     "还是", "多少", "几天", "多久", "现在", "一个", "这个", "那个", "就是", "可能", "应该", "是什"))
 _STOP = frozenset(ENGLISH_STOP_WORDS) | {"pls", "please", "hi", "hello", "thanks", "does",
-                                         "did", "doing", "want", "know", "tell", "need"}
+                                         "did", "doing", "want", "know", "tell", "need",
+                                         # every procedure is applied for: no fact in it
+                                         "apply", "applying", "applied"}
 
 
 _STEMMER = snowballstemmer.stemmer("english")
