@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import render
 from actions.chitchat import fallback_reply, send
 from actions.decide import (
+    REFUSED_INTENTS,
     Understanding,
     facets_asked,
     is_evidence,
@@ -97,13 +98,15 @@ class ActionAnswer(Action):
             if resolution.procedure is not None:
                 hits = self._passages(kb, u.content, resolution.procedure, key_type)
         procedure_id = resolution.procedure.id if resolution.procedure else None
-        if not should_answer(kb, u, context, hits[0] if hits else None):
+        whole = self._passages(kb, u.text, resolution.procedure, key_type)[:1]
+        if not should_answer(kb, u, context, hits[0] if hits else None,
+                             whole[0] if whole else None):
             send(dispatcher, fallback_reply(kb, lang), lang)
             return events
 
-        facets = facets_asked(u, tracker.get_slot("pending_facet"),
-                              tracker.get_slot("last_facet") if context else None)
-        facets = facets or ["procedure"]
+        asked = facets_asked(u, tracker.get_slot("pending_facet"),
+                             tracker.get_slot("last_facet") if context else None)
+        facets = asked or ["procedure"]
         topic = self._topic(kb, u, facets, hits, resolution.procedure is not None)
         if topic:
             send(dispatcher, render.Reply(render.topic(kb, topic, lang)), lang)
@@ -115,6 +118,12 @@ class ActionAnswer(Action):
             events += [SlotSet("procedure", procedure_id), SlotSet("key_type", proc.key_type_id),
                        SlotSet("kind", proc.kind_id), SlotSet("pending_facet", None)]
         details = self._details(hits, facets)
+        if details and not asked and u.intent in REFUSED_INTENTS:
+            # Kept only for what our sentences say ("激活邮件收不到"): those sentences are the
+            # answer, not an overview of a procedure that nobody asked for.
+            send(dispatcher, render.Reply(render.details(kb, [h.passage for h in details], lang)),
+                 lang)
+            return events
         needs_procedure = [f for f in facets if f in PROCEDURE_FACETS]
         if facets[0] == "location" and not (key_type or "office_group" in ents):
             needs_procedure = ["location"]  # which key? their offices differ

@@ -154,13 +154,22 @@ def is_evidence(hit: Hit | None, score: float = 0.0) -> bool:
 
 
 def should_answer(kb: KnowledgeBase, u: Understanding, has_context: bool,
-                  best: Hit | None) -> bool:
-    """Whether the message is ours to answer; False sends the polite refusal."""
+                  best: Hit | None, best_whole: Hit | None = None) -> bool:
+    """Whether the message is ours to answer; False sends the polite refusal.
+
+    ``best`` is the closest passage to the message's content (its question words left out),
+    ``best_whole`` to the whole message. When the classifier itself is unsure that it is out
+    of scope, the question words count too: "证书有效期几年" shares only "证书" beside its
+    question word, but "有效期" with it is a sentence of ours.
+    """
     own = names_our_things(kb, u)
     if u.lookalike and not own:
         return False
     follow_up = has_context and "follow_up" in u.facets and len(u.text) <= FOLLOW_UP_MAX_CHARS
     asks_ours = has_context and bool(ANSWERED_FACETS & set(u.facets))
+    unsure = u.intent == "nlu_fallback" or u.confidence < UNSURE
+    if unsure and is_evidence(best_whole) and not u.lookalike:
+        return True
     if u.intent == "out_of_scope":  # mid-conversation "do I need to book?" asks about it
         return own or is_evidence(best) or follow_up or asks_ours
     if u.intent == "nlu_fallback":
