@@ -141,7 +141,8 @@ class ActionAnswer(Action):
             send(dispatcher, reply, lang)
             return events + [SlotSet("pending_facet", needs_procedure[0])]
 
-        blocks = [self._answer(kb, f, procedure_id, tracker, u, lang).text for f in facets]
+        blocks = [self._answer(kb, f, procedure_id, tracker, u, lang, facets).text
+                  for f in facets]
         # Beside an answer read from a record (a password, a fee, an office's hours or phone)
         # a quote must clearly add to it: several of the message's own terms, not one word
         # that every sentence has ("system", "customs").
@@ -307,7 +308,8 @@ class ActionAnswer(Action):
         return render.Reply(kb.phrase("ask_anything", lg), buttons)
 
     def _answer(self, kb: KnowledgeBase, facet: str, procedure_id: str | None,
-                tracker: Tracker, u: Understanding, lang: Lang) -> render.Reply:
+                tracker: Tracker, u: Understanding, lang: Lang,
+                asked: tuple[str, ...] | list[str] = ()) -> render.Reply:
         ents = u.entities
         lg = "en" if lang == "en" else "zh"
         key_type = tracker.get_slot("key_type")
@@ -363,7 +365,8 @@ class ActionAnswer(Action):
         if procedure_id and not kb.procedure(procedure_id).office_groups:
             return render.Reply(render.steps(kb, procedure_id, lang))  # the steps say where
         where = render.offices(kb, office_list, lang)
-        if procedure_id:  # nobody should cross Beijing without knowing what to bring
+        if procedure_id and "materials" not in asked:
+            # nobody should cross Beijing without knowing what to bring
             where = render.merge_blocks([render.materials(kb, procedure_id, lang), where])
         return render.Reply(where)
 

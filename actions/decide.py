@@ -131,6 +131,8 @@ def facets_asked(u: Understanding, pending: str | None = None,
     for facet in u.facets:
         if facet in out or facet in {"procedure", "definition"} or facet not in ANSWERED_FACETS:
             continue  # a definition is asked instead of an overview, never beside answers
+        if facet == "times" and "validity" in out:
+            continue  # "how long valid": the "how long" is the validity's
         intent = INTENT_OF_FACET.get(facet)
         support = u.ranking.get(intent, 0.0) if intent else 1.0
         if primary is None or support >= SECOND_FACET_SUPPORT:

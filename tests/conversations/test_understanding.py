@@ -36,3 +36,16 @@ def test_a_question_only_our_sentences_answer_gets_those_sentences_alone(chat) -
     reply = joined(chat("激活邮件收不到"))
     assert "激活" in reply and "邮箱" in reply
     assert "需要准备的材料" not in reply  # no overview of a procedure nobody asked for
+
+
+def test_how_long_a_card_is_valid_is_not_also_a_processing_time_question(chat) -> None:
+    messages = chat("how long valid the eport card certificate")
+    reply = joined(messages)
+    assert "10 years" in reply
+    assert not any(m.get("buttons") for m in messages)  # no "which service?" question
+
+
+def test_materials_and_place_in_one_message_list_the_materials_once(chat) -> None:
+    reply = joined(chat("新公司办电子口岸卡要带什么，海淀哪里能办"))
+    assert "知春路" in reply
+    assert reply.count("需要准备的材料") == 1
