@@ -37,7 +37,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Request
@@ -45,6 +45,7 @@ from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
 from connectors import payloads
+from connectors.collect import OneMessageCollector
 from connectors.http_limits import (
     Network,
     cap_request_size,
@@ -227,7 +228,7 @@ async def already_answered(request: Request, sender: str, request_id: str
             saved.append(event)
     if saved is None:
         return None
-    collector = CollectingOutputChannel()  # splits and shapes them as the first answer did
+    collector = OneMessageCollector()  # splits and shapes them as the first answer did
     for bot in saved:
         await collector.send_response(sender, {"text": bot.text, **(bot.data or {})})
     return collector.messages
@@ -300,7 +301,7 @@ class GuardedRestInput(RestInput):
                     if replay is not None:
                         return json_response(replay)
                 metadata["request_id"] = request_id
-            collector = CollectingOutputChannel()
+            collector = OneMessageCollector()
             try:
                 await on_new_message(UserMessage(
                     body["message"], collector, body["sender"],
