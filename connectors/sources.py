@@ -28,7 +28,8 @@ blueprint = Blueprint("sources")
 
 
 def problem(status: int, error: str) -> HTTPResponse:
-    return json({"error": error}, status=status, headers=HEADERS)
+    return json({"error": error}, status=status,
+                headers={**HEADERS, "Cache-Control": "no-store"})
 
 
 @blueprint.get("/sources")
