@@ -60,7 +60,8 @@
     zh: {
       title: "电子钥匙办事助手", open: "打开在线咨询", close: "关闭", send: "发送",
       placeholder: "请输入您的问题…",
-      welcome: "您好！我可以解答商务部电子钥匙和电子口岸IC卡的办理、解锁、补办、延期等问题。",
+      welcome: "您好！我可以解答商务部电子钥匙和电子口岸IC卡的办理、解锁、补办、延期等问题，" +
+        "例如：电子钥匙解锁要带什么材料？",
       typing: "助手正在输入…", reset: "新对话",
       error: "暂时无法连接助手，请稍后再试。", errorStatus: "助手暂时出错（{status}），请稍后再试。",
       empty: "（助手没有回复，请换个说法再试。）", langLabel: "界面语言",
@@ -72,7 +73,8 @@
     "zh-Hant": {
       title: "電子鑰匙辦事助手", open: "打開線上諮詢", close: "關閉", send: "發送",
       placeholder: "請輸入您的問題…",
-      welcome: "您好！我可以解答商務部電子鑰匙和電子口岸IC卡的辦理、解鎖、補辦、延期等問題。",
+      welcome: "您好！我可以解答商務部電子鑰匙和電子口岸IC卡的辦理、解鎖、補辦、延期等問題，" +
+        "例如：電子鑰匙解鎖要帶什麼材料？",
       typing: "助手正在輸入…", reset: "新對話",
       error: "暫時無法連接助手，請稍後再試。", errorStatus: "助手暫時出錯（{status}），請稍後再試。",
       empty: "（助手沒有回覆，請換個說法再試。）", langLabel: "介面語言",
@@ -85,7 +87,8 @@
       title: "E-Key Assistant", open: "Open chat", close: "Close", send: "Send",
       placeholder: "Ask your question…",
       welcome: "Hello! I can help with MOFCOM e-keys and China E-port IC cards: applying, " +
-        "unlocking, replacing, renewing and more.",
+        "unlocking, replacing, renewing and more. For example: What do I need to unlock " +
+        "the MOFCOM e-key?",
       typing: "The assistant is typing…", reset: "New chat",
       error: "Cannot reach the assistant right now. Please try again later.",
       errorStatus: "The assistant had an error ({status}). Please try again later.",
