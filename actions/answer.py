@@ -22,6 +22,7 @@ from actions import render
 from actions.card import Card
 from actions.chitchat import fallback_reply, send
 from actions.decide import (
+    REFUSED_INTENTS,
     Understanding,
     facets_asked,
     is_evidence,
@@ -46,6 +47,8 @@ DETAIL_MIN_SCORE = 6.0
 DETAIL_SHORT_SCORE, DETAIL_SHORT_COVERAGE = 3.5, 0.9
 DETAIL_RELATIVE = 0.8
 MAX_DETAILS = 3
+# Facets answered whole from one record, whatever the procedure.
+RECORD_FACETS = {"password", "fee", "contact", "hours", "open_now", "validity"}
 # A procedure is taken from the passages on weaker evidence when its sentences alone
 # share the message's words: no other procedure's sentence reaches this share of its score.
 DOMINANT_SCORE, DOMINANT_RATIO = 4.5, 0.6
@@ -96,13 +99,15 @@ class ActionAnswer(Action):
             if resolution.procedure is not None:
                 hits = self._passages(kb, u.content, resolution.procedure, key_type)
         procedure_id = resolution.procedure.id if resolution.procedure else None
-        if not should_answer(kb, u, context, hits[0] if hits else None):
+        whole = self._passages(kb, u.text, resolution.procedure, key_type)[:1]
+        if not should_answer(kb, u, context, hits[0] if hits else None,
+                             whole[0] if whole else None):
             send(dispatcher, fallback_reply(kb, lang), lang)
             return events
 
-        facets = facets_asked(u, tracker.get_slot("pending_facet"),
-                              tracker.get_slot("last_facet") if context else None)
-        facets = facets or ["procedure"]
+        asked = facets_asked(u, tracker.get_slot("pending_facet"),
+                             tracker.get_slot("last_facet") if context else None)
+        facets = asked or ["procedure"]
         topic = self._topic(kb, u, facets, hits, resolution.procedure is not None)
         if topic:
             send(dispatcher, render.Reply.of(render.topic(kb, topic, lang)), lang)
@@ -114,6 +119,12 @@ class ActionAnswer(Action):
             events += [SlotSet("procedure", procedure_id), SlotSet("key_type", proc.key_type_id),
                        SlotSet("kind", proc.kind_id), SlotSet("pending_facet", None)]
         details = self._details(hits, facets)
+        if details and not asked and u.intent in REFUSED_INTENTS:
+            # Kept only for what our sentences say ("激活邮件收不到"): those sentences are the
+            # answer, not an overview of a procedure that nobody asked for.
+            send(dispatcher, render.Reply.of(
+                render.details(kb, [h.passage for h in details], lang)), lang)
+            return events
         needs_procedure = [f for f in facets if f in PROCEDURE_FACETS]
         if facets[0] == "location" and not (key_type or "office_group" in ents):
             needs_procedure = ["location"]  # which key? their offices differ
@@ -132,7 +143,12 @@ class ActionAnswer(Action):
             send(dispatcher, reply, lang)
             return events + [SlotSet("pending_facet", needs_procedure[0])]
 
-        cards = [self._answer(kb, f, procedure_id, tracker, u, lang) for f in facets]
+        cards = [self._answer(kb, f, procedure_id, tracker, u, lang, facets) for f in facets]
+        # Beside an answer read from a record (a password, a fee, an office's hours or phone)
+        # a quote must clearly add to it: several of the message's own terms, not one word
+        # that every sentence has ("system", "customs").
+        if details and set(facets) <= RECORD_FACETS and not is_evidence(details[0]):
+            details = []
         if details:
             cards.insert(0, render.details(kb, [h.passage for h in details], lang))
         buttons: list[dict[str, str]] = []
@@ -292,7 +308,8 @@ class ActionAnswer(Action):
         return render.Reply(kb.phrase("ask_anything", lg), buttons)
 
     def _answer(self, kb: KnowledgeBase, facet: str, procedure_id: str | None,
-                tracker: Tracker, u: Understanding, lang: Lang) -> Card:
+                tracker: Tracker, u: Understanding, lang: Lang,
+                asked: tuple[str, ...] | list[str] = ()) -> Card:
         ents = u.entities
         lg = "en" if lang == "en" else "zh"
         key_type = tracker.get_slot("key_type")
@@ -349,7 +366,8 @@ class ActionAnswer(Action):
         if procedure_id and not kb.procedure(procedure_id).office_groups:
             return render.steps(kb, procedure_id, lang)  # the steps say where
         where = render.offices(kb, office_list, lang)
-        if procedure_id:  # nobody should cross Beijing without knowing what to bring
+        if procedure_id and "materials" not in asked:
+            # nobody should cross Beijing without knowing what to bring
             where = render.merge(kb, [render.materials(kb, procedure_id, lang), where], lang)
         return where
 
