@@ -14,6 +14,10 @@ with a clear 4xx and nothing processed:
 - a sender, or a client address, sending faster than its rate limit (429 with Retry-After).
   Renaming itself gives a client a fresh sender bucket but not a fresh address bucket.
 
+Each bot message is answered whole, its text with its buttons and its answer card (`custom`)
+in one JSON object (connectors/collect.py), not cut at every blank line as Rasa's own
+collector does.
+
 Rate limits are token buckets, per sender and per client address: in memory, or in Redis
 when REDIS_URL is set so that every replica shares them. The client address is the peer's,
 or X-Forwarded-For's behind a proxy listed in TRUSTED_PROXIES. Each message carries a keyed
