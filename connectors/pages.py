@@ -56,13 +56,14 @@ def origin_of(url: str) -> str:
 
 
 def content_security_policy(connect_to: str) -> str:
-    """The demo page runs only our own script and styles and talks only to Rasa."""
+    """The demo page runs only our own script and styles and talks only to Rasa and to its
+    own origin (the sources an answer cites, `connectors.sources`)."""
     return "; ".join([
         "default-src 'none'",
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
-        f"connect-src {connect_to}",
+        f"connect-src {connect_to} 'self'" if connect_to != "'self'" else "connect-src 'self'",
         "base-uri 'none'",
         "form-action 'none'",
         "frame-ancestors 'none'",
