@@ -25,13 +25,14 @@ TRAINING_FILES := $(shell find rasa_project/data rasa_project/components -type f
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup kb train run test lint bench eval clean browser services review-export
+.PHONY: help setup kb train run test test-fast test-stack lint bench eval clean browser services review-export
 
 help:
 	@echo "make run    set up, build the knowledge base, train if needed, start the assistant"
-	@echo "make test   set up and run every test"
+	@echo "make test   set up and run every test: lint, then test-fast, then test-stack"
+	@echo "make test-fast   the tests that need no model and no service (setup + kb only)"
 	@echo "make eval   the public sample and dev sets against the bot (started if none runs)"
-	@echo "make train  retrain the model now;  make lint;  make bench;  make clean"
+	@echo "make train  retrain the model now;  make lint (ruff);  make bench;  make clean"
 	@echo "make review-export  labelled review-inbox groups as NLU YAML under var/review/"
 
 $(INSTALLED): pyproject.toml
@@ -66,8 +67,25 @@ train:
 run: $(KB) $(MODEL)
 	$(PY) -m connectors.serve
 
-test: $(KB) $(MODEL) $(BROWSER) $(SERVICES)
-	$(PY) -m pytest
+# Two tiers (tests/conftest.py marks them): `stack` needs the model or a service, the rest is
+# the fast tier. `make test` runs lint, then the fast tier, then the stack tier, each only if
+# the one before passed. TESTS narrows both tiers (make test-fast TESTS=tests/knowledge);
+# pytest exits 5 when it collects nothing, which passes only when TESTS left a tier empty:
+# without TESTS an empty tier means the marking broke.
+TESTS ?=
+define pytest_tier
+$(PY) -m pytest -m "$(1)" $(TESTS) || { rc=$$?; \
+	if [ $$rc = 5 ] && [ -n "$(TESTS)" ]; then echo "no $(2) tests in $(TESTS)"; else exit $$rc; fi; }
+endef
+
+test: test-fast
+	$(MAKE) --no-print-directory test-stack
+
+test-fast: lint $(KB)
+	$(call pytest_tier,not stack,fast)
+
+test-stack: $(KB) $(MODEL) $(BROWSER) $(SERVICES)
+	$(call pytest_tier,stack,stack)
 
 # Installed only when missing; as root here, with sudo on a developer's machine.
 $(BROWSER):

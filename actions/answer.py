@@ -20,8 +20,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import render
 from actions.capture import capture
+from actions.card import Card
 from actions.chitchat import fallback_reply, send
 from actions.decide import (
+    REFUSED_INTENTS,
     Understanding,
     facets_asked,
     is_evidence,
@@ -46,6 +48,8 @@ DETAIL_MIN_SCORE = 6.0
 DETAIL_SHORT_SCORE, DETAIL_SHORT_COVERAGE = 3.5, 0.9
 DETAIL_RELATIVE = 0.8
 MAX_DETAILS = 3
+# Facets answered whole from one record, whatever the procedure.
+RECORD_FACETS = {"password", "fee", "contact", "hours", "open_now", "validity"}
 # A procedure is taken from the passages on weaker evidence when its sentences alone
 # share the message's words: no other procedure's sentence reaches this share of its score.
 DOMINANT_SCORE, DOMINANT_RATIO = 4.5, 0.6
@@ -96,17 +100,19 @@ class ActionAnswer(Action):
             if resolution.procedure is not None:
                 hits = self._passages(kb, u.content, resolution.procedure, key_type)
         procedure_id = resolution.procedure.id if resolution.procedure else None
-        if not should_answer(kb, u, context, hits[0] if hits else None):
+        whole = self._passages(kb, u.text, resolution.procedure, key_type)[:1]
+        if not should_answer(kb, u, context, hits[0] if hits else None,
+                             whole[0] if whole else None):
             send(dispatcher, fallback_reply(kb, lang), lang)
             capture(tracker, "out_of_scope" if u.intent == "out_of_scope" else "fallback", lang)
             return events
 
-        facets = facets_asked(u, tracker.get_slot("pending_facet"),
-                              tracker.get_slot("last_facet") if context else None)
-        facets = facets or ["procedure"]
+        asked = facets_asked(u, tracker.get_slot("pending_facet"),
+                             tracker.get_slot("last_facet") if context else None)
+        facets = asked or ["procedure"]
         topic = self._topic(kb, u, facets, hits, resolution.procedure is not None)
         if topic:
-            send(dispatcher, render.Reply(render.topic(kb, topic, lang)), lang)
+            send(dispatcher, render.Reply.of(render.topic(kb, topic, lang)), lang)
             capture(tracker, "not_covered" if kb.topics[topic].not_covered else "topic", lang,
                     facet=facets[0])
             return events + [SlotSet("pending_facet", None)]
@@ -117,6 +123,12 @@ class ActionAnswer(Action):
             events += [SlotSet("procedure", procedure_id), SlotSet("key_type", proc.key_type_id),
                        SlotSet("kind", proc.kind_id), SlotSet("pending_facet", None)]
         details = self._details(hits, facets)
+        if details and not asked and u.intent in REFUSED_INTENTS:
+            # Kept only for what our sentences say ("激活邮件收不到"): those sentences are the
+            # answer, not an overview of a procedure that nobody asked for.
+            send(dispatcher, render.Reply.of(
+                render.details(kb, [h.passage for h in details], lang)), lang)
+            return events
         needs_procedure = [f for f in facets if f in PROCEDURE_FACETS]
         if facets[0] == "location" and not (key_type or "office_group" in ents):
             needs_procedure = ["location"]  # which key? their offices differ
@@ -129,22 +141,27 @@ class ActionAnswer(Action):
             if u.materials and not details:  # what each procedure says of the document
                 details = self._material_passages(kb, u.materials, key_type)
             if details:
-                reply.text = render.details(kb, [h.passage for h in details], lang) \
-                    + "\n\n" + reply.text
+                reply = render.Reply.of(render.merge(kb, [
+                    render.details(kb, [h.passage for h in details], lang),
+                    render.say(kb, reply.text, lang)], lang), reply.buttons)
             send(dispatcher, reply, lang)
             capture(tracker, "clarify", lang, facet=needs_procedure[0])
             return events + [SlotSet("pending_facet", needs_procedure[0])]
 
-        blocks = [self._answer(kb, f, procedure_id, tracker, u, lang).text for f in facets]
+        cards = [self._answer(kb, f, procedure_id, tracker, u, lang, facets) for f in facets]
+        # Beside an answer read from a record (a password, a fee, an office's hours or phone)
+        # a quote must clearly add to it: several of the message's own terms, not one word
+        # that every sentence has ("system", "customs").
+        if details and set(facets) <= RECORD_FACETS and not is_evidence(details[0]):
+            details = []
         if details:
-            blocks.insert(0, render.details(kb, [h.passage for h in details], lang))
-        reply = render.Reply(render.merge_blocks(blocks))
+            cards.insert(0, render.details(kb, [h.passage for h in details], lang))
+        buttons: list[dict[str, str]] = []
         if procedure_id and set(facets) & PROCEDURE_FACETS and resolution.alternatives:
             offer, buttons = render.alternatives_buttons(
                 kb, [p.id for p in resolution.alternatives], lg)
-            reply.text += "\n\n" + "\n".join(offer)
-            reply.buttons += buttons
-        send(dispatcher, reply, lang)
+            cards.append(render.say(kb, "\n".join(offer), lang))
+        send(dispatcher, render.Reply.of(render.merge(kb, cards, lang), buttons), lang)
         capture(tracker, "answer", lang, procedure_id=procedure_id, facet=facets[0])
         return events
 
@@ -297,32 +314,33 @@ class ActionAnswer(Action):
         return render.Reply(kb.phrase("ask_anything", lg), buttons)
 
     def _answer(self, kb: KnowledgeBase, facet: str, procedure_id: str | None,
-                tracker: Tracker, u: Understanding, lang: Lang) -> render.Reply:
+                tracker: Tracker, u: Understanding, lang: Lang,
+                asked: tuple[str, ...] | list[str] = ()) -> Card:
         ents = u.entities
         lg = "en" if lang == "en" else "zh"
         key_type = tracker.get_slot("key_type")
         if ents.get("key_type"):
             key_type = ents["key_type"][0]
         if facet == "materials" and procedure_id and u.materials:
-            return render.Reply(render.material_check(kb, procedure_id, u.materials, lang)
-                                + "\n\n" + render.materials(kb, procedure_id, lang))
+            return render.merge(kb, [render.material_check(kb, procedure_id, u.materials, lang),
+                                     render.materials(kb, procedure_id, lang)], lang)
         if facet == "fee" and procedure_id is None:
-            return render.Reply(render.fee_overview(
-                kb, self._scope_procedures(kb, None, key_type), lang))
+            return render.fee_overview(
+                kb, self._scope_procedures(kb, None, key_type), lang)
         if facet == "validity":
-            return render.Reply(render.validity(kb, procedure_id, key_type, lang))
+            return render.validity(kb, procedure_id, key_type, lang)
         if procedure_id and (facet in PROCEDURE_FACETS or facet == "fee"):
             if facet == "times":
                 text = (tracker.latest_message or {}).get("text") or ""
                 submitted = parse_date(text, datetime.now(TZ).date())
-                return render.Reply(render.times(kb, procedure_id, lang, submitted))
+                return render.times(kb, procedure_id, lang, submitted)
             if facet == "collect" and not kb.collect_for(procedure_id, lg):
-                return render.Reply(render.merge_blocks([render.collect(kb, procedure_id, lang),
-                                                         render.steps(kb, procedure_id, lang)]))
+                return render.merge(kb, [render.collect(kb, procedure_id, lang),
+                                         render.steps(kb, procedure_id, lang)], lang)
             renderer = {"procedure": render.overview, "materials": render.materials,
                         "steps": render.steps, "fee": render.fee, "collect": render.collect,
                         "channel": render.channel, "definition": render.definition}[facet]
-            return render.Reply(renderer(kb, procedure_id, lang))
+            return renderer(kb, procedure_id, lang)
         scope = self._scope_procedures(kb, procedure_id, key_type)
         if len(u.key_types) > 1 and facet in {"password", "contact"}:
             scope = [p for k in u.key_types for p in self._scope_procedures(kb, None, k)]
@@ -331,10 +349,10 @@ class ActionAnswer(Action):
             lines = ([kb.password_line(p, lg) for p in named] if named else
                      [kb.password_line(p, lg) for p in self._union(kb, scope, "password_ids")]
                      or kb.passwords_for(None, lg))
-            return render.Reply(render.passwords(kb, lines, lang))
+            return render.passwords(kb, lines, lang)
         if facet == "contact" and procedure_id and not (
                 kb.procedure(procedure_id).contact_ids or kb.procedure(procedure_id).office_groups):
-            return render.Reply(render.steps(kb, procedure_id, lang))  # the steps name them
+            return render.steps(kb, procedure_id, lang)  # the steps name them
         if facet == "contact":
             # A key type's own contacts; with no key named, every contact we know.
             ids = self._union(kb, scope, "contact_ids") if scope else list(kb.contacts)
@@ -344,18 +362,20 @@ class ActionAnswer(Action):
             blocks = [render.contacts(kb, lines, lang)] if lines else []
             if phones:
                 blocks.append(render.offices(kb, phones, lang, with_hours=False))
-            return render.Reply("\n\n".join(blocks) or render.offices(kb, office_list, lang))
+            return (render.merge(kb, blocks, lang) if blocks
+                    else render.offices(kb, office_list, lang))
         office_list = self._offices(kb, scope, tracker, ents, lg)
         if facet == "hours":
-            return render.Reply(render.hours(kb, office_list, lang))
+            return render.hours(kb, office_list, lang)
         if facet == "open_now":
-            return render.Reply(render.open_now(kb, office_list, lang, datetime.now(TZ)))
+            return render.open_now(kb, office_list, lang, datetime.now(TZ))
         if procedure_id and not kb.procedure(procedure_id).office_groups:
-            return render.Reply(render.steps(kb, procedure_id, lang))  # the steps say where
+            return render.steps(kb, procedure_id, lang)  # the steps say where
         where = render.offices(kb, office_list, lang)
-        if procedure_id:  # nobody should cross Beijing without knowing what to bring
-            where = render.merge_blocks([render.materials(kb, procedure_id, lang), where])
-        return render.Reply(where)
+        if procedure_id and "materials" not in asked:
+            # nobody should cross Beijing without knowing what to bring
+            where = render.merge(kb, [render.materials(kb, procedure_id, lang), where], lang)
+        return where
 
     @staticmethod
     def _scope_procedures(kb: KnowledgeBase, procedure_id: str | None,

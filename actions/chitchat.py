@@ -41,8 +41,14 @@ def fallback_reply(kb: KnowledgeBase, lang: Lang) -> Reply:
 
 
 def send(dispatcher: CollectingDispatcher, reply: Reply, lang: Lang) -> None:
+    """One message per reply: its plain text, and an answer's card beside it (`custom`)."""
     buttons = [{**b, "title": localise(b["title"], lang)} for b in reply.buttons]
-    dispatcher.utter_message(text=localise(reply.text, lang), buttons=buttons or None)
+    if reply.card is None:
+        dispatcher.utter_message(text=localise(reply.text, lang), buttons=buttons or None)
+        return
+    card = reply.card.converted(lambda text: localise(text, lang))
+    dispatcher.utter_message(text=card.text(), buttons=buttons or None,
+                             json_message=card.payload(lang))
 
 
 class ActionFallback(Action):

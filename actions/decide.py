@@ -34,8 +34,10 @@ INTENT_OF_FACET = {facet: intent for intent, facet in FACET_OF_INTENT.items()}
 # Facets with an answer of their own; the others (status, track) only steer the forms.
 ANSWERED_FACETS = set(FACET_OF_INTENT.values()) | {"validity", "definition"}
 REFUSED_INTENTS = {"out_of_scope", "nlu_fallback"}
-# Entities that choose the procedure: the passage search looks past them.
-SCOPE_ENTITIES = {"key_type", "kind", "procedure", "channel"}
+# Named things the passage search looks past: those that choose the procedure, and a
+# system's password, answered from its own record ("电子口岸卡密码" would otherwise pull in
+# every sentence about the card). Office and region names stay: "海关注册" is a step.
+SCOPE_ENTITIES = {"key_type", "kind", "procedure", "channel", "password"}
 # Named things that belong to this assistant alone. A kind of business ("补办", "locked") is
 # not among them: other cards get lost and locked too.
 OWN_ENTITIES = {"key_type", "procedure", "office_group", "topic", "password"}
@@ -129,6 +131,8 @@ def facets_asked(u: Understanding, pending: str | None = None,
     for facet in u.facets:
         if facet in out or facet in {"procedure", "definition"} or facet not in ANSWERED_FACETS:
             continue  # a definition is asked instead of an overview, never beside answers
+        if facet == "times" and "validity" in out:
+            continue  # "how long valid": the "how long" is the validity's
         intent = INTENT_OF_FACET.get(facet)
         support = u.ranking.get(intent, 0.0) if intent else 1.0
         if primary is None or support >= SECOND_FACET_SUPPORT:
@@ -152,13 +156,22 @@ def is_evidence(hit: Hit | None, score: float = 0.0) -> bool:
 
 
 def should_answer(kb: KnowledgeBase, u: Understanding, has_context: bool,
-                  best: Hit | None) -> bool:
-    """Whether the message is ours to answer; False sends the polite refusal."""
+                  best: Hit | None, best_whole: Hit | None = None) -> bool:
+    """Whether the message is ours to answer; False sends the polite refusal.
+
+    ``best`` is the closest passage to the message's content (its question words left out),
+    ``best_whole`` to the whole message. When the classifier itself is unsure that it is out
+    of scope, the question words count too: "证书有效期几年" shares only "证书" beside its
+    question word, but "有效期" with it is a sentence of ours.
+    """
     own = names_our_things(kb, u)
     if u.lookalike and not own:
         return False
     follow_up = has_context and "follow_up" in u.facets and len(u.text) <= FOLLOW_UP_MAX_CHARS
     asks_ours = has_context and bool(ANSWERED_FACETS & set(u.facets))
+    unsure = u.intent == "nlu_fallback" or u.confidence < UNSURE
+    if unsure and is_evidence(best_whole) and not u.lookalike:
+        return True
     if u.intent == "out_of_scope":  # mid-conversation "do I need to book?" asks about it
         return own or is_evidence(best) or follow_up or asks_ours
     if u.intent == "nlu_fallback":

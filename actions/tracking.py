@@ -23,6 +23,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import render
 from actions.capture import capture
+from actions.card import Card, Section, listed, plain
 from actions.chitchat import send
 from actions.language import reply_language
 from actions.slots import only_changes
@@ -194,13 +195,14 @@ class ActionTrackRegister(Action):
                                             tracker.sender_id)
         name = pick(kb.procedure(pid).name, lg)
         refs = [kb.procedure(pid).source]
-        text = render._join(
-            kb.phrase("track_registered", lg, name=name, submitted=submitted,
-                      reference=app.reference, code=code),
-            [kb.phrase("track_schedule", lg), *expected_lines(kb, app, lg)],
-            render.conflict_block(kb, pid, "times", lg, refs),
-            render._sources(kb, refs, lg))
-        send(dispatcher, render.Reply(text), lang)
+        card = render._card(kb, lg, "", [
+            plain(kb.phrase("track_registered", lg, name=name, submitted=submitted,
+                            reference=app.reference, code=code)),
+            plain(kb.phrase("track_schedule", lg), *expected_lines(kb, app, lg)),
+            *render.conflict_sections(kb, pid, "times", lg, refs)], refs)
+        # Plain text only: the code must not travel in a second, structured copy that the
+        # tracker store's masking (connectors/tracker_store.py) does not read.
+        send(dispatcher, render.Reply(card.text()), lang)
         capture(tracker, "tracking", lang, procedure_id=pid)
         # The registering conversation may ask its status without typing the code back.
         return reset + [SlotSet("verified_reference", app.reference)]
@@ -273,6 +275,10 @@ class ValidateStatusForm(FormValidationAction):
 
 
 def status_text(kb: KnowledgeBase, app: ApplicationView, lg: str) -> str:
+    return status_card(kb, app, lg).text()
+
+
+def status_card(kb: KnowledgeBase, app: ApplicationView, lg: str) -> Card:
     """The current stage in plain words, what it means, what to do and what comes when."""
     wf = app.workflow
     event = app.events[-1]
@@ -285,24 +291,25 @@ def status_text(kb: KnowledgeBase, app: ApplicationView, lg: str) -> str:
     if event.remark:
         lines.append(kb.phrase("status_remark", lg, remark=event.remark))
     lines.append(kb.phrase("status_todo", lg, todo=pick(stage.todo, lg)))
-    blocks: list[list[str] | str] = [lines]
+    blocks: list[Section] = [plain(*lines)]
     if stage.ready:
-        blocks.append([kb.phrase("heading_collect", lg),
-                       *(f"• {c.text}" for c in kb.collect_for(app.procedure_id, lg))])
+        blocks.append(listed((c.text for c in kb.collect_for(app.procedure_id, lg)),
+                             kb.phrase("heading_collect", lg)))
     if not (stage.final or stage.failed):
         upcoming = schedule(kb, app.procedure_id, app.history(), _today(), lg)
         if upcoming:
             nxt = upcoming[0]
             due = nxt.due.date.isoformat()
-            blocks.append(kb.phrase("status_next_due", lg, date=due, text=nxt.text))
+            blocks.append(plain(kb.phrase("status_next_due", lg, date=due, text=nxt.text)))
             if nxt.overdue:
                 contacts = "；".join(kb.contact_line(c, lg).text
                                     for c in kb.procedure(app.procedure_id).contact_ids)
-                blocks.append(kb.phrase("status_overdue", lg, date=due, contacts=contacts))
+                blocks.append(plain(kb.phrase("status_overdue", lg, date=due,
+                                              contacts=contacts)))
         else:
-            blocks.append(kb.phrase("status_no_schedule", lg))
+            blocks.append(plain(kb.phrase("status_no_schedule", lg)))
     refs = [kb.procedure(app.procedure_id).source, wf.source]
-    return render._join(*blocks, render._sources(kb, refs, lg))
+    return render._card(kb, lg, "", blocks, refs)
 
 
 class ActionStatusAnswer(Action):
@@ -324,7 +331,7 @@ class ActionStatusAnswer(Action):
         app = store.get(ref) if store.may_read(tracker.sender_id, ref) else None
         if app is None:  # not granted (expired, or a forged slot), or deleted since
             return reset + [SlotSet("verified_reference", None)]
-        send(dispatcher, render.Reply(status_text(kb, app, _lg(lang))), lang)
+        send(dispatcher, render.Reply.of(status_card(kb, app, _lg(lang))), lang)
         capture(tracker, "tracking", lang, procedure_id=app.procedure_id)
         return reset
 

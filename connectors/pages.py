@@ -58,13 +58,14 @@ def origin_of(url: str) -> str:
 
 
 def content_security_policy(connect_to: str) -> str:
-    """The demo page runs only our own script and styles and talks only to Rasa."""
+    """The demo page runs only our own script and styles and talks only to Rasa and to its
+    own origin (the sources an answer cites, `connectors.sources`)."""
     return "; ".join([
         "default-src 'none'",
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
-        f"connect-src {connect_to}",
+        f"connect-src {connect_to} 'self'" if connect_to != "'self'" else "connect-src 'self'",
         "base-uri 'none'",
         "form-action 'none'",
         "frame-ancestors 'none'",
@@ -104,8 +105,8 @@ async def demo_page(request: Request) -> HTTPResponse:
         page = page.replace(placeholder, html.escape(value, quote=True))
     headers = {
         **COMMON_HEADERS,
-        # Rasa for the chat, and this origin for the ratings (/feedback).
-        "Content-Security-Policy": content_security_policy(f"{origin_of(url)} 'self'"),
+        # Rasa for the chat; the policy adds this origin (sources, the ratings' /feedback).
+        "Content-Security-Policy": content_security_policy(origin_of(url)),
         "X-Frame-Options": "DENY",
         # The page carries this deployment's Rasa URL: always revalidate.
         "Cache-Control": "no-cache",

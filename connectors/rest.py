@@ -14,6 +14,10 @@ with a clear 4xx and nothing processed:
 - a sender, or a client address, sending faster than its rate limit (429 with Retry-After).
   Renaming itself gives a client a fresh sender bucket but not a fresh address bucket.
 
+Each bot message is answered whole, its text with its buttons and its answer card (`custom`)
+in one JSON object (connectors/collect.py), not cut at every blank line as Rasa's own
+collector does.
+
 Rate limits are token buckets, per sender and per client address: in memory, or in Redis
 when REDIS_URL is set so that every replica shares them. The client address is the peer's,
 or X-Forwarded-For's behind a proxy listed in TRUSTED_PROXIES. Each message carries a keyed
@@ -36,7 +40,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Request
@@ -44,6 +48,7 @@ from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
 from connectors import payloads
+from connectors.collect import OneMessageCollector
 from connectors.http_limits import (
     MemoryBuckets,
     Network,
@@ -208,7 +213,7 @@ async def already_answered(request: Request, sender: str, request_id: str
             saved.append(event)
     if saved is None:
         return None
-    collector = CollectingOutputChannel()  # splits and shapes them as the first answer did
+    collector = OneMessageCollector()  # splits and shapes them as the first answer did
     for bot in saved:
         await collector.send_response(sender, {"text": bot.text, **(bot.data or {})})
     return collector.messages
@@ -281,7 +286,7 @@ class GuardedRestInput(RestInput):
                     if replay is not None:
                         return json_response(replay)
                 metadata["request_id"] = request_id
-            collector = CollectingOutputChannel()
+            collector = OneMessageCollector()
             try:
                 await on_new_message(UserMessage(
                     body["message"], collector, body["sender"],

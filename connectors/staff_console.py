@@ -115,7 +115,7 @@ def procedure_card(kb: KnowledgeBase, hit: Hit, lang: str) -> dict[str, Any]:
         "contacts": _lines(kb, kb.contacts_for(pid, lg), lg),
         "conflicts": _conflicts(kb, pid, lg),
         # The material list exactly as the chatbot words it, sources included: what staff paste.
-        "checklist": render.materials(kb, pid, "en" if lg == "en" else "zh-Hans"),
+        "checklist": render.materials(kb, pid, "en" if lg == "en" else "zh-Hans").text(),
     }
 
 

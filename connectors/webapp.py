@@ -19,6 +19,7 @@ from sanic.response import HTTPResponse, json
 # "module" or "module:attribute" of each blueprint; the attribute defaults to `blueprint`.
 BLUEPRINTS: list[str] = [
     "connectors.pages",
+    "connectors.sources",
     "connectors.staff_console",
     "connectors.staff_api",
     "connectors.feedback",

@@ -52,7 +52,6 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as defused_fromstring
 from rasa.core.channels.channel import (
-    CollectingOutputChannel,
     InputChannel,
     OutputChannel,
     UserMessage,
@@ -67,6 +66,7 @@ from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidAppIdException
 from wechatpy.replies import TextReply
 
+from connectors.collect import OneMessageCollector
 from connectors.http_limits import read_body
 from connectors.payloads import as_words
 from connectors.wechat_push import SendAPI, official_account_api, wecom_api
@@ -187,6 +187,29 @@ def render(messages: list[dict[str, Any]]) -> tuple[str, list[str]]:
 
 
 def split_for_wechat(text: str, limit: int = REPLY_BYTES) -> list[str]:
+    """Parts of at most `limit` UTF-8 bytes, cut only between an answer's sections.
+
+    An answer's plain text (actions/card.py) separates its heading, sections and sources
+    with blank lines; as many whole sections as fit go into each part, so a list is never
+    cut in two. Only a section longer than the limit on its own is cut, at line ends.
+    """
+    parts: list[str] = []
+    current = ""
+    for block in text.strip().split("\n\n"):
+        joined = f"{current}\n\n{block}" if current else block
+        if len(joined.encode()) <= limit:
+            current = joined
+            continue
+        if current:
+            parts.append(current)
+        pieces = [block] if len(block.encode()) <= limit else _split_lines(block, limit)
+        parts += pieces[:-1]
+        current = pieces[-1] if pieces else ""
+    parts.append(current)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _split_lines(text: str, limit: int) -> list[str]:
     """Parts of at most `limit` UTF-8 bytes, cut at line ends where possible."""
     parts, current = [], ""
     for line in text.splitlines(keepends=True):
@@ -476,7 +499,7 @@ class WeChatChannelBase(InputChannel):
     async def _ask(self, user: str, text: str) -> str:
         """Rasa's answer to one message, rendered; a polite apology if Rasa fails."""
         sender = f"{self.prefix}:{user}"
-        collector = CollectingOutputChannel()
+        collector = OneMessageCollector()
         try:
             assert self._on_new_message is not None, "blueprint() not called"
             chosen = self._choose(sender, text)

@@ -6,6 +6,7 @@ listed as ``file: entry 'id': what is wrong`` so the author can fix the file, ne
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -16,9 +17,12 @@ import yaml
 from sqlalchemy.orm import Session
 
 from knowledge import models as m
+from knowledge import seeds
 from knowledge.db import DATA_DIR, knowledge_url, make_engine
 from knowledge.terms import SEPARATE_VOCABULARIES
 from knowledge.text import normalise
+
+log = logging.getLogger(__name__)
 
 BILINGUAL_KEYS = {"zh", "en"}
 CHANNEL_WORDS = {"online", "on_site", "courier"}
@@ -432,6 +436,47 @@ def _rows(ds: Dataset) -> Iterator[Any]:
     yield from _terms(ds)
 
 
+def citations(ds: Dataset, data_dir: Path = DATA_DIR) -> list[str]:
+    """Every `source:` the data cites, once each, in order: the passages users can open."""
+    found: dict[str, None] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("source"), str):
+                found[value["source"]] = None
+            for sub in value.values():
+                walk(sub)
+        elif isinstance(value, list):
+            for sub in value:
+                walk(sub)
+
+    for kind, rows in ds.records.items():
+        if kind not in {"sources", "phrases"}:
+            walk(rows)
+    workflows = data_dir / "workflows.yaml"
+    if workflows.exists():
+        walk(yaml.safe_load(workflows.read_text(encoding="utf-8")))
+    return list(found)
+
+
+def _passages(ds: Dataset, data_dir: Path) -> Iterator[m.SourcePassage]:
+    """The seed's words at each citation; none when the seeds are not beside the project."""
+    if not seeds.available():
+        log.warning("seed documents not found in %s: sources will not open "
+                    "(set EKEY_SEEDS_DIR)", seeds.SEEDS)
+        return
+    known = {s["id"] for s in ds.records["sources"]}
+    for ref in citations(ds, data_dir):
+        doc = ref.split(" ", 1)[0]
+        try:
+            parts = seeds.passages_for(ref) if doc in known else []
+        except KeyError:
+            parts = []
+        if not parts:
+            raise KnowledgeError([f"a citation names no text of its seed: '{ref}'"])
+        yield m.SourcePassage(ref=ref, source_id=doc, parts=parts)
+
+
 def build(url: str | None = None, data_dir: Path = DATA_DIR) -> Dataset:
     """Validate, then replace the knowledge tables in one transaction.
 
@@ -453,6 +498,8 @@ def build(url: str | None = None, data_dir: Path = DATA_DIR) -> Dataset:
         m.Base.metadata.create_all(conn)
         session = Session(bind=conn, future=True)
         session.add_all(list(_rows(ds)))
+        session.flush()  # the sources first: passages refer to them
+        session.add_all(list(_passages(ds, data_dir)))
         session.add(m.BuildInfo(key="data_files", value=str(len(ds.origin))))
         session.flush()
         session.close()

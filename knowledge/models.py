@@ -212,3 +212,13 @@ class BuildInfo(Base):
     __tablename__ = "build_info"
     key = Column(String(40), primary_key=True)
     value = Column(Text, nullable=False)
+
+
+class SourcePassage(Base):
+    """What the seed says at one citation, stored word for word when the base is built, so a
+    user can open a source without the seed files being on the server."""
+
+    __tablename__ = "source_passages"
+    ref = Column(String(120), primary_key=True)  # "003 §2 step 3", as the facts cite it
+    source_id = Column(String(8), ForeignKey("sources.id"), nullable=False)
+    parts = Column(JSON, nullable=False)  # the runs of the seed file it covers, verbatim

@@ -38,21 +38,36 @@ _QUESTION_BIGRAMS = frozenset((
     "能不", "需要", "需不", "要不", "是不", "有没", "没有", "我们", "我的", "你们", "一下", "的话",
     "还是", "多少", "几天", "多久", "现在", "一个", "这个", "那个", "就是", "可能", "应该", "是什"))
 _STOP = frozenset(ENGLISH_STOP_WORDS) | {"pls", "please", "hi", "hello", "thanks", "does",
-                                         "did", "doing", "want", "know", "tell", "need"}
+                                         "did", "doing", "want", "know", "tell", "need",
+                                         # every procedure is applied for: no fact in it
+                                         "apply", "applying", "applied"}
 
 
 _STEMMER = snowballstemmer.stemmer("english")
+# Spoken negations of a stage, in the sources' written form: "没通过" must not meet "通过".
+_SPOKEN = (("没有通过", "未通过"), ("没通过", "未通过"), ("不通过", "未通过"))
+# English words users write joined or apart ("username", "user name"; "e-mail", "email"):
+# one spelling each, so that the question and the sentence meet.
+_COMPOUNDS = ((re.compile(r"\buser[ -]?names?\b"), "username"),
+              (re.compile(r"\blog[ -]?in\b"), "login"),
+              (re.compile(r"\be[ -]?mails?\b"), "email"),
+              (re.compile(r"\be[ -]?keys?\b"), "ekey"),
+              (re.compile(r"\be[ -]?port\b"), "eport"))
 
 
 def features(text: str) -> list[str]:
     """Chinese character bigrams (and lone characters of one-character runs), English stems."""
     norm = normalise(text)
+    for spoken, written in _SPOKEN:
+        norm = norm.replace(spoken, written)
     out: list[str] = []
     for run in _HAN_RUN.findall(norm):
         if len(run) == 1:
             out.append(run)
         out += [b for b in (run[i:i + 2] for i in range(len(run) - 1))
                 if b not in _QUESTION_BIGRAMS]
+    for pattern, spelling in _COMPOUNDS:
+        norm = pattern.sub(spelling, norm)
     out += _STEMMER.stemWords(w for w in _LATIN.findall(norm) if w not in _STOP)
     return out
 
@@ -143,7 +158,24 @@ def _stage_passages() -> list[Passage]:
             en = f"{st['name']['en']}: {st['meaning']['en']} {st['todo']['en']}"
             out.append(Passage(f"stage/{wf['id']}/{st['id']}", "stage", None, zh, en,
                                wf["source"]))
-    return out
+    # The same stage in another workflow, saying less once its silences are set aside
+    # ("核验未通过" of a cancellation), would outrank the fuller one only for being short.
+    said = [indexed_text(p.zh).replace(" ", "") for p in out]
+    return [p for i, p in enumerate(out)
+            if not any(j != i and said[i] != said[j] and said[i] in said[j]
+                       for j in range(len(out)))]
+
+
+# A clause saying what the sources leave out ("来源未写明注销未通过后如何处理") states no fact:
+# its words ("如何处理") would make it the best match for every "what do I do" question.
+_SILENT_CLAUSE = re.compile(r"[^；。：]*来源[^；。]*未(?:单独)?(?:写明|列出)[^；。]*[；。]?"
+                            r"|[^;.:]*\bsources?\b[^;.]*\b(?:does|do) not (?:say|state|list)"
+                            r"[^;.]*[;.]?", re.IGNORECASE)
+
+
+def indexed_text(text: str) -> str:
+    """The part of a passage the search reads: all of it but the clauses of silence."""
+    return _SILENT_CLAUSE.sub(" ", text)
 
 
 class PassageIndex:
@@ -164,7 +196,8 @@ class PassageIndex:
         self._counts = CountVectorizer(analyzer=features)
         # Chinese and English features never overlap; two documents per passage keep an
         # English translation from lengthening (and so weakening) the Chinese text.
-        tf = self._counts.fit_transform(t for p in passages for t in (p.zh, p.en)).tocsc()
+        tf = self._counts.fit_transform(
+            indexed_text(t) for p in passages for t in (p.zh, p.en)).tocsc()
         n_docs = tf.shape[0]
         doc_freq = np.diff(tf.indptr)
         self._idf = np.log(1 + (n_docs - doc_freq + 0.5) / (doc_freq + 0.5))

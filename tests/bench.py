@@ -14,7 +14,7 @@ bench, as the tests do). Each is driven the same way over the REST channel:
   clone), the median reported; the floor trained once here the same way.
 
 The per-sender rate limit is lifted for the bench (it would refuse a sender firing back to
-back, which is its job). Results go to var/reports/bench.{json,md}; the README records them.
+back, which is its job). Results go to var/reports/bench.{json,md}; docs/benchmarks.md records them.
 """
 
 from __future__ import annotations

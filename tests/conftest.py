@@ -2,6 +2,14 @@
 
 Conversation tests talk to Rasa through the REST channel exactly as the website widget does;
 the servers are started once per test session with the model `make test` trained.
+
+Two tiers. A test is in the `stack` tier when it needs the trained model or a service (the
+Rasa stack, chromium, PostgreSQL, Redis, nginx): it uses one of STACK_FIXTURES, directly or
+through another fixture, or is marked `conversation`. Every other test is the fast tier
+(`make test-fast`, `pytest -m "not stack"`), which needs only `make setup kb`. The marks are
+set here at collection, so a new test lands in the right tier without anyone remembering to
+mark it; and a test of the fast tier that starts the stack or a service fails and says so
+(`support.require_stack`).
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import support
 from sanic import Sanic
 from support import FakeWeChatAPI, Servers, post, running_stack
 
@@ -21,6 +30,24 @@ from knowledge.query import KnowledgeBase
 # Outside test mode Sanic 21.12 rewrites its HTTP methods at every app start, and the second
 # rewrite fails (KeyError: 'send').
 Sanic.test_mode = True
+
+# The fixtures that start the stack or a browser. `servers` is listed itself because
+# tests/conversations overrides it with one that asks for the stacks by name at run time
+# (request.getfixturevalue), which a test's fixture closure does not show.
+STACK_FIXTURES = frozenset({"embedded_servers", "production_servers", "servers", "browser"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by mark
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if (STACK_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+                or item.get_closest_marker("conversation")):
+            item.add_marker(pytest.mark.stack)
+
+
+@pytest.hookimpl(tryfirst=True)  # before the fixtures of the test are set up
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    support.stack_allowed = item.get_closest_marker("stack") is not None
 
 
 @pytest.fixture(scope="session")

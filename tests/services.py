@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from support import free_port
+from support import free_port, require_stack
 
 
 def wait_port(port: int, timeout: float = 30.0) -> None:
@@ -51,6 +51,7 @@ def postgres() -> Iterator[str]:
     Its directory is a fresh one under the system temp dir: pytest's own temp dirs are
     private to root, where the `postgres` user could not reach.
     """
+    require_stack("PostgreSQL")
     workdir = Path(tempfile.mkdtemp(prefix="ekey-pg-"))
     data, port = workdir / "pgdata", free_port()
     if os.geteuid() == 0:
@@ -76,6 +77,7 @@ def postgres() -> Iterator[str]:
 @contextmanager
 def redis(workdir: Path) -> Iterator[str]:
     """A Redis server without persistence; yields its URL."""
+    require_stack("Redis")
     binary = shutil.which("redis-server")
     if not binary:
         raise RuntimeError("redis-server not found: run `make services`")

@@ -13,6 +13,20 @@ from typing import Any, NamedTuple
 from connectors.serve import free_port as free_port  # re-exported for the tests
 from knowledge.loader import build
 
+# Whether the running test is in the stack tier, set by tests/conftest.py before each test;
+# None outside pytest (make bench), where starting servers is the point.
+stack_allowed: bool | None = None
+
+
+def require_stack(what: str) -> None:
+    """Fail a fast-tier test that starts `what`: it belongs to the stack tier."""
+    if stack_allowed is False:
+        import pytest
+
+        pytest.fail(f"{what} is for the stack tier, and this test is not marked `stack`: "
+                    "use a fixture of tests/conftest.py STACK_FIXTURES, or mark it "
+                    "`conversation`")
+
 
 class Servers(NamedTuple):
     """Where the real stack listens: Rasa's base URL, its API token, the web app's base URL."""
@@ -120,6 +134,7 @@ def running_stack(var: Path, wechat_api: FakeWeChatAPI, replicas: int = 1,
     """
     from connectors.serve import MODEL_PATH, Stack
 
+    require_stack("the Rasa stack")
     if not MODEL_PATH.exists():
         import pytest
 

@@ -4,7 +4,7 @@ Why not DIET: on this project's ~2,500 examples DIET took 12-20 minutes to train
 cores (100 epochs of a transformer, half the CPU time lost to thread contention), and two
 machines of the same kind trained different models from the same data, so a basic question
 could flip between trainings. A linear model over sublinear TF-IDF features scores as well
-or better on both held-out sets (see docs in README "Understanding"), trains in seconds, and
+or better on both held-out sets (docs/evaluation.md, docs/architecture.md), trains in seconds, and
 is deterministic by construction: the lbfgs solver is a deterministic optimiser and nothing
 is sampled, so the same data gives the same model on any machine.
 

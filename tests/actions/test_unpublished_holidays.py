@@ -16,7 +16,7 @@ def test_a_2027_date_skips_new_year_and_says_in_lieu_days_are_unpublished(
         kb: KnowledgeBase) -> None:
     # submitted Mon 28 Dec 2026: verification 2 working days -> Wed 30 Dec; review and
     # reissue 5 more -> Thu 31 Dec, (Fri 1 Jan 2027 New Year's Day), Mon 4 .. Thu 7 Jan
-    reply = render.times(kb, "mofcom_reissue", "en", submitted=date(2026, 12, 28))
+    reply = render.times(kb, "mofcom_reissue", "en", submitted=date(2026, 12, 28)).text()
     assert "about 2026-12-30" in reply and "about 2027-01-07" in reply
     assert kb.phrase("expected_estimated", "en", year=2027) in reply
     assert "in-lieu working days are not yet published" in reply
@@ -24,7 +24,7 @@ def test_a_2027_date_skips_new_year_and_says_in_lieu_days_are_unpublished(
 
 
 def test_the_chinese_reply_says_the_same(kb: KnowledgeBase) -> None:
-    reply = render.times(kb, "mofcom_reissue", "zh-Hans", submitted=date(2027, 2, 3))
+    reply = render.times(kb, "mofcom_reissue", "zh-Hans", submitted=date(2027, 2, 3)).text()
     # verification: Thu 4 Feb, (5-10 Feb Spring Festival by rule), Thu 11 Feb
     assert "约 2027-02-11" in reply
     assert "调休上班日尚未公布" in reply and "2027 年" in reply

@@ -685,6 +685,18 @@ def test_long_text_is_split_at_line_ends_within_the_byte_limit() -> None:
     assert split_for_wechat("字" * 1000, limit=999) == ["字" * 333] * 3 + ["字"]
 
 
+def test_a_long_answer_is_cut_only_between_its_sections() -> None:
+    sections = ["【补办】", "需要准备的材料：\n" + "\n".join(f"{i}. " + "材料" * 10
+                                                        for i in range(1, 8)),
+                "办理时限：\n• " + "时限" * 60, "来源：商务部配额许可证事务局 · 003 §2"]
+    text = "\n\n".join(sections)
+    parts = split_for_wechat(text, limit=600)
+    assert len(parts) > 1 and all(len(p.encode()) <= 600 for p in parts)
+    # each part is whole sections, in order: no list is cut in two
+    assert [block for p in parts for block in p.split("\n\n")] == sections
+    assert split_for_wechat(text) == [text]  # within WeChat's limit: one message
+
+
 # --- through the real stack ---------------------------------------------------------------
 
 def _rasa(servers: Any) -> str:
@@ -818,3 +830,47 @@ def test_staff_are_told_a_wecom_push_was_not_sent_without_its_secret(
     with urllib.request.urlopen(request, timeout=60) as resp:
         assert json.loads(resp.read())["notified"] == "no send credentials"
     assert not [body for _, body in wechat_api.sent if body.get("touser") == user]
+
+
+@pytest.mark.conversation
+@pytest.mark.parametrize("channel", ["wechat", "wecom"])
+def test_an_answer_is_one_formatted_message_within_the_limit(
+        warm_rasa: str, kb: KnowledgeBase, channel: str) -> None:
+    """The lost-key question (five to seven bubbles before issue 17) is one text, the same
+    words REST clients get, with its heading, numbered materials and sources."""
+    question = "电子钥匙丢了怎么补办"
+    user = f"o{uuid.uuid4().hex[:27]}"
+    if channel == "wechat":
+        status, body = call(f"{warm_rasa}/webhooks/wechat/webhook",
+                            *safe_mode(message_xml(user=user, Content=question)))
+        reply = open_reply(body, OA_CRYPTO)
+    else:
+        plain = message_xml(user=user, to=WECOM_CORP_ID, Content=question,
+                            AgentID=WECOM_AGENT_ID)
+        status, body = call(f"{warm_rasa}/webhooks/wecom/webhook", *wecom_request(plain))
+        reply = open_reply(body, WECOM_CRYPTO)
+    assert status == 200, body
+    text = reply["Content"]
+    assert len(text.encode()) <= REPLY_BYTES
+    rest = post(f"{warm_rasa}/webhooks/rest/webhook", f"rest-{uuid.uuid4().hex[:8]}", question)
+    assert len(rest) == 1 and text == render(rest)[0]
+    assert pick(kb.procedure("mofcom_reissue").name, "zh") in text
+    assert "1. " in text and "来源" in text and '"ekey_answer"' not in text
+
+
+@pytest.mark.conversation
+def test_an_answer_over_the_limit_goes_out_in_whole_sections(
+        warm_rasa: str, wechat_api: Any) -> None:
+    """The online first application in English is about 3 KB: WeChat acknowledges at once and
+    the send API delivers it in parts of at most 2000 bytes, each cut between sections."""
+    user = f"o{uuid.uuid4().hex[:27]}"
+    question = "What do I need for a first MOFCOM e-key application online?"
+    rest = post(f"{warm_rasa}/webhooks/rest/webhook", f"rest-{uuid.uuid4().hex[:8]}", question)
+    assert len(rest) == 1 and len(rest[0]["text"].encode()) > REPLY_BYTES
+    status, body = call(f"{warm_rasa}/webhooks/wechat/webhook",
+                        *safe_mode(message_xml(user=user, Content=question)))
+    assert status == 200 and body == "success"
+    assert wait_for(lambda: sum(b["touser"] == user for _, b in wechat_api.sent) >= 2, 30)
+    parts = [b["text"]["content"] for path, b in wechat_api.sent if b["touser"] == user]
+    assert all(len(p.encode()) <= REPLY_BYTES for p in parts)
+    assert "\n\n".join(parts) == render(rest)[0]  # the text, then its choices as [1] …

@@ -9,7 +9,7 @@ Two held-out sets, each written independently of the training data:
 The test writes var/reports/nlu_holdout.{json,md} with every figure beside the product
 target (intent macro-F1 >= 0.95 per language, out-of-scope recall >= 0.9; a fallback counts
 as recognising out of scope) and fails when quality drops below the regression floor, so a
-change that makes understanding worse cannot land. The README records the figures.
+change that makes understanding worse cannot land. docs/evaluation.md records the figures.
 """
 
 from __future__ import annotations

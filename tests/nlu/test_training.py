@@ -3,7 +3,7 @@
 Trained here in-process from the project's own NLU data with the pipeline's own tokenizer
 (a few seconds), twice, into two model storages: every held-out message must get the same
 ranking from both, so a fresh clone on another machine trains the model these tests and
-the README describe. And the plainest questions of each facet must win clearly, not by a
+docs/evaluation.md describe. And the plainest questions of each facet must win clearly, not by a
 hair that another honest training could flip.
 """
 

@@ -7,8 +7,9 @@
  * data-feedback-url  where ratings go (default: /feedback on the host this script came from;
  *                    the embedding page's origin must be in the web app's CORS_ORIGINS).
  *
- * The widget dispatches `ekey:answer` ({question, element, lang}) on each answer it renders,
- * inside its Shadow DOM; this file listens there and adds two buttons to the answer. A 👎
+ * The widget dispatches `ekey:answer` ({question, element, lang, restored}) on its Shadow
+ * DOM after drawing each answer; this file listens there and adds two buttons to the answer
+ * (not to answers redrawn from the stored history). A 👎
  * opens a one-line box for an optional comment (at most 500 characters). What is sent: the
  * rating, the question the answer replied to, the comment, the UI language and the widget's
  * sender id (the server keeps only a salted hash of it, and redacts the texts before
@@ -31,7 +32,7 @@
           send: "Send", thanks: "Thank you for your feedback", failed: "Feedback not sent" }
   };
 
-  function strings(lang) { return STRINGS[lang] || STRINGS.zh; }
+  function strings(lang) { return STRINGS[lang === "zh-Hans" ? "zh" : lang] || STRINGS.zh; }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -67,7 +68,9 @@
   function onAnswer(event) {
     var detail = event.detail || {};
     var answer = detail.element;
-    if (!answer || !answer.appendChild || answer.querySelector(".ekey-feedback")) return;
+    // Answers redrawn from the stored history after a reload are not rated again.
+    if (detail.restored || !answer || !answer.appendChild ||
+        answer.querySelector(".ekey-feedback")) return;
     var s = strings(detail.lang);
     var bar = el("div", "ekey-feedback");
     // The thumbs are drawn by the stylesheet (::before), so the answer's own text stays as

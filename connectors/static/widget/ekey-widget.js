@@ -9,6 +9,14 @@
  * data-lang      first UI language: "zh" (简体), "zh-Hant" (繁體) or "en". A visitor's own
  *                choice in the panel wins on later visits.
  * data-open      "true" opens the panel at once (the demo page does).
+ * data-sources-url  where an answer's sources are read (default: /sources beside this script,
+ *                on the web app that serves it).
+ *
+ * An answer arrives as one message: its plain text, and its card as Rasa's `custom` payload
+ * (type "ekey_answer", see docs/widget.md). The widget draws the card: a heading, sections,
+ * numbered materials, copy and print buttons, and its sources, each of which opens to the
+ * seed's own words. After drawing an answer it dispatches `ekey:answer` on the shadow root
+ * (detail: question, element, lang) for add-ons such as feedback buttons.
  *
  * Plain JavaScript with no build step and no dependencies, so any page can embed it and
  * reviewers can read what runs in visitors' browsers. Everything lives in a Shadow DOM so the
@@ -34,6 +42,9 @@
   var WEBHOOK = RASA_URL + "/webhooks/rest/webhook";
   // The stylesheet sits beside the script and shares its version query (cache busting).
   var CSS_URL = new URL("ekey-widget.css" + new URL(script.src).search, script.src).href;
+  var SOURCES_URL = script.getAttribute("data-sources-url") ||
+    new URL("/sources", script.src).href;
+  var CARD_TYPE = "ekey_answer";
   var STORE = "ekey-widget:"; // localStorage key prefix
   var MAX_HISTORY = 200; // messages kept across reloads; older ones are dropped
   var KEEP_MS = 60 * 60 * 1000; // stored history is dropped after an hour without messages
@@ -48,29 +59,44 @@
   var STRINGS = {
     zh: {
       title: "电子钥匙办事助手", open: "打开在线咨询", close: "关闭", send: "发送",
-      placeholder: "请输入您的问题，如：电子钥匙解锁要带什么材料",
-      welcome: "您好！我可以解答商务部电子钥匙和电子口岸IC卡的办理、解锁、补办、延期等问题。",
+      placeholder: "请输入您的问题…",
+      welcome: "您好！我可以解答商务部电子钥匙和电子口岸IC卡的办理、解锁、补办、延期等问题，" +
+        "例如：电子钥匙解锁要带什么材料？",
       typing: "助手正在输入…", reset: "新对话",
       error: "暂时无法连接助手，请稍后再试。", errorStatus: "助手暂时出错（{status}），请稍后再试。",
-      empty: "（助手没有回复，请换个说法再试。）", langLabel: "界面语言"
+      empty: "（助手没有回复，请换个说法再试。）", langLabel: "界面语言",
+      answer: "回答", newAnswer: "新回答", copy: "复制清单", print: "打印",
+      copied: "已复制到剪贴板", copyFailed: "无法复制，请手动选择文字",
+      sources: "来源（点击查看原文）", loading: "正在载入原文…",
+      sourceError: "暂时无法打开此来源。", quoteFrom: "原文"
     },
     "zh-Hant": {
       title: "電子鑰匙辦事助手", open: "打開線上諮詢", close: "關閉", send: "發送",
-      placeholder: "請輸入您的問題，如：電子鑰匙解鎖要帶什麼材料",
-      welcome: "您好！我可以解答商務部電子鑰匙和電子口岸IC卡的辦理、解鎖、補辦、延期等問題。",
+      placeholder: "請輸入您的問題…",
+      welcome: "您好！我可以解答商務部電子鑰匙和電子口岸IC卡的辦理、解鎖、補辦、延期等問題，" +
+        "例如：電子鑰匙解鎖要帶什麼材料？",
       typing: "助手正在輸入…", reset: "新對話",
       error: "暫時無法連接助手，請稍後再試。", errorStatus: "助手暫時出錯（{status}），請稍後再試。",
-      empty: "（助手沒有回覆，請換個說法再試。）", langLabel: "介面語言"
+      empty: "（助手沒有回覆，請換個說法再試。）", langLabel: "介面語言",
+      answer: "回答", newAnswer: "新回答", copy: "複製清單", print: "列印",
+      copied: "已複製到剪貼簿", copyFailed: "無法複製，請手動選取文字",
+      sources: "來源（點擊查看原文）", loading: "正在載入原文…",
+      sourceError: "暫時無法打開此來源。", quoteFrom: "原文"
     },
     en: {
       title: "E-Key Assistant", open: "Open chat", close: "Close", send: "Send",
-      placeholder: "Ask a question, e.g. What do I need to unlock the MOFCOM e-key?",
+      placeholder: "Ask your question…",
       welcome: "Hello! I can help with MOFCOM e-keys and China E-port IC cards: applying, " +
-        "unlocking, replacing, renewing and more.",
+        "unlocking, replacing, renewing and more. For example: What do I need to unlock " +
+        "the MOFCOM e-key?",
       typing: "The assistant is typing…", reset: "New chat",
       error: "Cannot reach the assistant right now. Please try again later.",
       errorStatus: "The assistant had an error ({status}). Please try again later.",
-      empty: "(No answer. Please try rephrasing.)", langLabel: "Language"
+      empty: "(No answer. Please try rephrasing.)", langLabel: "Language",
+      answer: "Answer", newAnswer: "New answer", copy: "Copy checklist", print: "Print",
+      copied: "Copied to the clipboard", copyFailed: "Could not copy; please select the text",
+      sources: "Sources (tap to read the original)", loading: "Loading the passage…",
+      sourceError: "This source cannot be opened right now.", quoteFrom: "Original text"
     }
   };
   var LANGS = [["zh", "中文"], ["zh-Hant", "繁體"], ["en", "English"]];
@@ -249,7 +275,7 @@
     b.addEventListener("click", function () { setLang(pair[0]); });
     return langs.appendChild(b);
   });
-  var resetButton = el("button", "reset");
+  var resetButton = el("button", "reset", "↺");
   resetButton.type = "button";
   resetButton.addEventListener("click", reset);
   var closeButton = el("button", "close", "×");
@@ -259,7 +285,12 @@
 
   var log = el("div", "log");
   log.setAttribute("role", "log");
-  log.setAttribute("aria-live", "polite");
+  // New answers are announced by `announcer`, briefly; the log itself is read on demand, so
+  // a screen reader does not recite a whole checklist as it arrives.
+  log.setAttribute("aria-live", "off");
+  var announcer = el("div", "sr-only announcer");
+  announcer.setAttribute("role", "status");
+  announcer.setAttribute("aria-live", "polite");
   var welcome = el("div", "msg bot welcome");
   var typing = el("div", "msg bot typing");
   typing.hidden = true;
@@ -273,7 +304,7 @@
   var sendButton = el("button", "send");
   sendButton.type = "submit";
   form.append(input, sendButton);
-  panel.append(header, log, form);
+  panel.append(header, log, form, announcer);
   root.append(launcher, panel);
 
   launcher.addEventListener("click", function () { setOpen(true); });
@@ -303,7 +334,8 @@
     launcher.setAttribute("aria-label", t("open"));
     launcher.title = t("open");
     closeButton.setAttribute("aria-label", t("close"));
-    resetButton.textContent = t("reset");
+    resetButton.setAttribute("aria-label", t("reset"));
+    resetButton.title = t("reset");
     langs.setAttribute("aria-label", t("langLabel"));
     langButtons.forEach(function (b) {
       b.setAttribute("aria-pressed", String(b.getAttribute("data-lang") === state.lang));
@@ -312,6 +344,7 @@
     typing.setAttribute("aria-label", t("typing"));
     input.placeholder = t("placeholder");
     input.setAttribute("aria-label", t("placeholder"));
+    input.title = t("placeholder");
     sendButton.textContent = t("send");
   }
 
@@ -343,10 +376,168 @@
     root.querySelectorAll(".quick-replies").forEach(function (node) { node.remove(); });
   }
 
-  function renderMessage(message) {
-    var bubble = el("div", "msg " + (message.from === "user" ? "user" : "bot"));
-    if (message.from === "user") appendText(bubble, message.text);
-    else renderText(bubble, message.text || "");
+  function isCard(custom) {
+    return !!custom && custom.type === CARD_TYPE && Array.isArray(custom.sections);
+  }
+
+  function cardLang(card) {
+    return card && (card.lang === "en" || card.lang === "zh-Hant" || card.lang === "zh-Hans")
+      ? card.lang : null;
+  }
+
+  /* One item of a section: its first line, then the lines under it (an office's address). */
+  function appendLines(parent, text) {
+    String(text).split("\n").forEach(function (line, i) {
+      if (i) parent.appendChild(el("br"));
+      appendText(parent, line);
+    });
+  }
+
+  function renderSection(section) {
+    var node = el("section", "card-section" + (section.kind ? " card-" + section.kind : ""));
+    if (section.title) {
+      node.appendChild(el(section.kind === "heading" ? "h3" : "h4", "card-title", section.title));
+    }
+    var items = Array.isArray(section.items) ? section.items : [];
+    var style = section.style;
+    var list = style === "numbered" ? el("ol") :
+      style === "bullets" || style === "dash" ? el("ul", style === "dash" ? "dash" : null) : null;
+    items.forEach(function (item) {
+      var holder = list ? list.appendChild(el("li")) :
+        node.appendChild(el("p", style === "indented" ? "indented" : null));
+      appendLines(holder, item);
+    });
+    if (list && items.length) node.appendChild(list);
+    return node;
+  }
+
+  /* The passage behind a citation, fetched once when first opened. */
+  function toggleSource(button, box, ref, lang) {
+    var open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", String(open));
+    box.hidden = !open;
+    if (!open || box.getAttribute("data-loaded")) return;
+    box.setAttribute("data-loaded", "1");
+    box.textContent = t("loading");
+    var uiLang = lang === "en" ? "en" : lang === "zh-Hant" ? "zh-Hant" : "zh";
+    fetch(SOURCES_URL + "?ref=" + encodeURIComponent(ref) + "&lang=" + uiLang)
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (data) {
+        box.textContent = "";
+        box.appendChild(el("p", "passage-title", String(data.title || "")));
+        box.appendChild(el("p", "passage-meta",
+          t("quoteFrom") + " · " + String(data.authority || "") + " · " + String(data.ref || ref)));
+        var quote = box.appendChild(el("blockquote", "passage-text"));
+        quote.lang = data.language === "zh" ? "zh-Hans" : String(data.language || "");
+        (Array.isArray(data.passages) ? data.passages : []).forEach(function (part) {
+          quote.appendChild(el("p", null, String(part)));
+        });
+      })
+      .catch(function () {
+        box.removeAttribute("data-loaded");
+        box.textContent = t("sourceError");
+      });
+  }
+
+  function renderSources(card, lang) {
+    var node = el("section", "card-sources");
+    node.appendChild(el("h4", "card-title", t("sources")));
+    var list = node.appendChild(el("ul", "source-list"));
+    card.sources.forEach(function (source, i) {
+      var item = list.appendChild(el("li"));
+      var button = item.appendChild(el("button", "source", String(source.label || source.ref)));
+      button.type = "button";
+      button.setAttribute("aria-expanded", "false");
+      var box = item.appendChild(el("div", "passage"));
+      box.id = "passage-" + (++passageCount) + "-" + i;
+      box.hidden = true;
+      button.setAttribute("aria-controls", box.id);
+      button.addEventListener("click", function () {
+        toggleSource(button, box, String(source.ref), lang);
+      });
+    });
+    return node;
+  }
+
+  var passageCount = 0;
+
+  function copyText(text, status) {
+    var done = function () { status.textContent = t("copied"); };
+    var failed = function () { status.textContent = t("copyFailed"); };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(done, failed);
+    } else {
+      failed();
+    }
+  }
+
+  /* A window holding only the checklist, printed; built with DOM nodes, never HTML text. */
+  function printText(heading, text) {
+    var win = window.open("", "_blank", "width=640,height=800");
+    if (!win) return;
+    var doc = win.document;
+    doc.title = heading || t("title");
+    var pre = doc.createElement("pre");
+    pre.style.whiteSpace = "pre-wrap";
+    pre.style.font = "14px/1.6 system-ui, sans-serif";
+    pre.textContent = text;
+    doc.body.appendChild(pre);
+    win.focus();
+    win.print();
+  }
+
+  /* An answer as one card: heading, sections, copy and print, sources that open. */
+  function renderCard(card, text) {
+    var article = el("article", "msg bot card");
+    var lang = cardLang(card);
+    if (lang) article.lang = lang;
+    var heading = String(card.heading || "").replace(/^【(.*)】$/, "$1");
+    article.setAttribute("aria-label", heading || t("answer"));
+    if (heading) article.appendChild(el("h3", "card-heading", heading));
+    card.sections.forEach(function (section) {
+      if (section && typeof section === "object") article.appendChild(renderSection(section));
+    });
+    var checklist = String(card.checklist || text || "");
+    var actions = article.appendChild(el("div", "card-actions"));
+    var copy = actions.appendChild(el("button", "card-copy", t("copy")));
+    copy.type = "button";
+    var print = actions.appendChild(el("button", "card-print", t("print")));
+    print.type = "button";
+    var status = actions.appendChild(el("span", "card-status"));
+    status.setAttribute("role", "status");
+    copy.addEventListener("click", function () { copyText(checklist, status); });
+    print.addEventListener("click", function () { printText(heading, checklist); });
+    if (Array.isArray(card.sources) && card.sources.length) {
+      article.appendChild(renderSources(card, lang));
+    }
+    return article;
+  }
+
+  /* Tell a screen reader, briefly, that an answer came (the log itself stays quiet). */
+  function announce(message) {
+    var first = message.card && message.card.heading
+      ? String(message.card.heading).replace(/^【(.*)】$/, "$1")
+      : String(message.text || "").split("\n")[0];
+    announcer.textContent = "";
+    setTimeout(function () { announcer.textContent = t("newAnswer") + "：" + first; }, 50);
+  }
+
+  /*
+   * `question` is the user's text this answer replies to; `live` is false for answers
+   * restored from history (not announced again).
+   */
+  function renderMessage(message, question, live) {
+    var bubble;
+    if (message.from !== "user" && isCard(message.card)) {
+      bubble = renderCard(message.card, message.text);
+    } else {
+      bubble = el("div", "msg " + (message.from === "user" ? "user" : "bot"));
+      if (message.from === "user") appendText(bubble, message.text);
+      else renderText(bubble, message.text || "");
+    }
     log.insertBefore(bubble, typing);
     if (message.buttons && message.buttons.length) {
       var replies = el("div", "quick-replies");
@@ -362,6 +553,14 @@
       log.insertBefore(replies, typing);
     }
     scrollDown();
+    if (message.from !== "user") {
+      if (live) announce(message);
+      root.dispatchEvent(new CustomEvent("ekey:answer", {
+        bubbles: true,
+        detail: { question: question || "", element: bubble,
+                  lang: cardLang(message.card) || state.lang, restored: !live }
+      }));
+    }
   }
 
   function renderError(text) {
@@ -372,14 +571,15 @@
   function remember(message) {
     var stored = { from: message.from, text: withoutCodes(message), at: Date.now() };
     if (message.buttons) stored.buttons = message.buttons;
+    if (isCard(message.card)) stored.card = message.card; // answers carry no private code
     state.history.push(stored);
     state.history = state.history.slice(-MAX_HISTORY);
     save("history", state.history);
   }
 
-  function add(message) {
+  function add(message, question) {
     remember(message);
-    renderMessage(message);
+    renderMessage(message, question, true);
   }
 
   function post(message) {
@@ -415,16 +615,13 @@
           }).map(function (b) {
             return { title: String(b.title || ""), payload: String(b.payload || "") };
           });
-          if (!reply.text && !buttons.length) return; // images, custom payloads: not shown
+          var card = isCard(reply.custom) ? reply.custom : null;
+          if (!reply.text && !buttons.length && !card) return; // images, other payloads
           any = true;
-          add({ from: "bot", text: String(reply.text || ""), buttons: buttons });
+          add({ from: "bot", text: String(reply.text || ""), buttons: buttons, card: card },
+            shown);
         });
         if (!any) renderError(t("empty"));
-        var answers = log.querySelectorAll(".msg.bot:not(.welcome):not(.typing)");
-        var answer = any && answers[answers.length - 1];
-        // Add-ons (ekey-feedback.js: 👍/👎) attach to the answer; the widget knows none.
-        if (answer) answer.dispatchEvent(new CustomEvent("ekey:answer", { bubbles: true,
-          detail: { question: shown, element: answer, lang: state.lang } }));
       }, function (failure) {
         renderError(failure && failure.status
           ? t("errorStatus").replace("{status}", failure.status) : t("error"));
@@ -441,6 +638,7 @@
     state.sender = randomId();
     save("history", state.history);
     save("sender", state.sender);
+    announcer.textContent = "";
     log.querySelectorAll(".msg:not(.welcome):not(.typing), .quick-replies")
       .forEach(function (node) { node.remove(); });
     input.focus();
@@ -449,9 +647,12 @@
   // ---- start ---------------------------------------------------------------------------------
 
   log.append(welcome, typing);
+  var asked = "";
   state.history.forEach(function (message, i) {
     var last = i === state.history.length - 1;
-    renderMessage(last ? message : { from: message.from, text: message.text });
+    if (message.from === "user") asked = message.text;
+    renderMessage(last ? message : { from: message.from, text: message.text, card: message.card },
+      asked, false);
   });
   applyLabels();
   panel.hidden = !state.open;
