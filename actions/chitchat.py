@@ -72,6 +72,7 @@ class ActionChitchat(Action):
         kb, lang = shared_kb(), reply_language(tracker)
         lg = _lg(lang)
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or "help"
+        kind = "chitchat"  # what the review inbox counts it as
         if intent == "human_handoff":
             lines = [kb.contact_line(HOTLINE_CONTACT, lg).text]
             reply = Reply(kb.phrase("handoff", lg) + "\n• " + "\n• ".join(lines))
@@ -83,7 +84,7 @@ class ActionChitchat(Action):
                 reply.buttons.append(handoff_button(kb, lang))
         else:
             reply = fallback_reply(kb, lang)
+            kind = "fallback"
         send(dispatcher, reply, lang)
-        known = intent in {"human_handoff", "help", "greet", "goodbye", "thanks", "bot_challenge"}
-        capture(tracker, "chitchat" if known else "fallback", lang)
+        capture(tracker, kind, lang)
         return only_changes(tracker, [SlotSet("lang", lang)])

@@ -10,7 +10,7 @@ import urllib.request
 import uuid
 
 import pytest
-from support import Servers, post
+from support import Servers
 
 pytestmark = pytest.mark.conversation
 
@@ -87,10 +87,13 @@ def test_an_oversized_label_body_gets_413(servers: Servers) -> None:
     assert status == 413
 
 
-def test_a_group_is_found_labelled_and_leaves_the_open_inbox(servers: Servers,
-                                                            rest_url: str) -> None:
+def test_a_group_is_found_labelled_and_leaves_the_open_inbox(servers: Servers) -> None:
     marker = uuid.uuid4().hex[:6]
-    post(rest_url, f"web-api-{marker}", f"please write me a poem about {marker} cats")
+    rating = json.dumps({"rating": "down", "question": f"a poem about {marker} cats"})
+    req = urllib.request.Request(f"{servers.web_url}/feedback", rating.encode(), {
+        "Content-Type": "application/json", "X-Forwarded-For": "198.51.100.250"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        assert resp.status == 201
     found: list = []
     for _ in range(50):
         _, _, answer = call(servers, f"/inbox?q={marker}")
