@@ -88,7 +88,7 @@ def test_an_oversized_label_body_gets_413(servers: Servers) -> None:
 
 
 def test_a_group_is_found_labelled_and_leaves_the_open_inbox(servers: Servers) -> None:
-    marker = uuid.uuid4().hex[:6]
+    marker = "zq" + uuid.uuid4().hex[:6]  # no run of digits the redaction would mask
     rating = json.dumps({"rating": "down", "question": f"a poem about {marker} cats"})
     req = urllib.request.Request(f"{servers.web_url}/feedback", rating.encode(), {
         "Content-Type": "application/json", "X-Forwarded-For": "198.51.100.250"})
