@@ -12,6 +12,8 @@ KB := var/.knowledge-built
 MODEL := rasa_project/models/ekey.tar.gz
 # Debian's chromium, which Playwright drives in the widget's browser tests (tests/web).
 BROWSER := /usr/bin/chromium
+# Fonts for Chinese and emoji, without which the screenshots show empty boxes.
+FONTS := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 # PostgreSQL, Redis and nginx, which the tests start on loopback themselves (tests/services.py).
 SERVICES := /usr/bin/redis-server /usr/sbin/nginx /usr/lib/postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -84,7 +86,7 @@ test: test-fast
 test-fast: lint $(KB)
 	$(call pytest_tier,not stack,fast)
 
-test-stack: $(KB) $(MODEL) $(BROWSER) $(SERVICES)
+test-stack: $(KB) $(MODEL) $(BROWSER) $(FONTS) $(SERVICES)
 	$(call pytest_tier,stack,stack)
 
 # Installed only when missing; as root here, with sudo on a developer's machine.
@@ -92,7 +94,11 @@ $(BROWSER):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
-browser: $(BROWSER)
+$(FONTS):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-wqy-microhei fonts-noto-color-emoji
+
+browser: $(BROWSER) $(FONTS)
 
 $(SERVICES):
 	$(SUDO) apt-get update -qq
