@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 KB := var/.knowledge-built
 MODEL := rasa_project/models/ekey.tar.gz
-# Debian's chromium, which Playwright drives in the widget's browser tests (tests/web).
+# Debian's chromium, which Playwright drives in the widget's browser tests (tests/webapp).
 BROWSER := /usr/bin/chromium
 # Fonts for Chinese and emoji, without which the screenshots show empty boxes.
 FONTS := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
@@ -67,7 +67,7 @@ train:
 	$(MAKE) $(MODEL)
 
 run: $(KB) $(MODEL)
-	$(PY) -m connectors.serve
+	$(PY) -m runtime.serve
 
 # Two tiers (tests/conftest.py marks them): `stack` needs the model or a service, the rest is
 # the fast tier. `make test` runs lint, then the fast tier, then the stack tier, each only if
@@ -116,7 +116,7 @@ bench: $(KB) $(MODEL) $(SERVICES)
 
 # Labelled review-inbox groups as NLU YAML under var/review/ (docs/review-inbox.md).
 review-export: $(INSTALLED)
-	$(PY) -m knowledge.review export
+	$(PY) -m review export
 
 eval: $(KB) $(MODEL)
 	$(PY) -m tests.eval_sets

@@ -18,9 +18,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import render
 from actions.capture import capture
-from actions.card import Card
 from actions.chitchat import fallback_reply, send
 from actions.decide import (
     REFUSED_INTENTS,
@@ -37,6 +35,8 @@ from knowledge.passages import Hit
 from knowledge.query import KnowledgeBase, Resolution, pick, shared_kb
 from knowledge.text import Lang
 from knowledge.workdays import TZ
+from replies import render
+from replies.card import Card
 
 # Facets that need one procedure; the others can be answered for a key type or in general.
 PROCEDURE_FACETS = {"procedure", "materials", "steps", "times", "collect", "channel",

@@ -1,7 +1,7 @@
 """What the review inbox learns from each turn, recorded beside the reply, never in its way.
 
 Every turn an action answers is counted (language, channel, reply kind, procedure, facet,
-intent and confidence, a salted sender hash: knowledge/review/store.py); the user's text is
+intent and confidence, a salted sender hash: review/store.py); the user's text is
 kept, redacted, only for a turn that was not served well:
 
 - ``out_of_scope`` / ``nlu_fallback``: refused with the polite fallback;
@@ -25,7 +25,7 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from knowledge.review.store import Turn, shared_review_store
+from review.store import Turn, shared_review_store
 
 log = logging.getLogger(__name__)
 LOW_CONFIDENCE = float(os.environ.get("REVIEW_LOW_CONFIDENCE", "0.5"))

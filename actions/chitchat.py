@@ -14,10 +14,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.capture import capture
 from actions.language import reply_language
-from actions.render import Reply
 from actions.slots import only_changes
 from knowledge.query import KnowledgeBase, shared_kb
 from knowledge.text import Lang, localise
+from replies.render import Reply
 
 HOTLINE_CONTACT = "licence_hotline"
 

@@ -7,7 +7,7 @@ JSON, lists and objects included, and nothing checks them against the knowledge 
 such message made an action raise (a KeyError on `{"password": "x"}`, a TypeError on
 `{"procedure": [["x"]]}`), answer nothing, and Rasa log the whole request. The channels
 refuse payloads that are not the assistant's own buttons (connectors/payloads.py); this is
-the second fence, applied by the action server (connectors/action_server.py) before any
+the second fence, applied by the action server (runtime/action_server.py) before any
 action runs, so no action has to defend itself: an entity whose value is not an id of its
 table is dropped, a slot holding such a value or anything but a scalar is emptied, and the
 message's text, intent and metadata have their expected types.

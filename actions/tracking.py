@@ -21,13 +21,17 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import render
 from actions.capture import capture
-from actions.card import Card, Section, listed, plain
 from actions.chitchat import send
 from actions.language import reply_language
 from actions.slots import only_changes
-from knowledge.applications.store import (
+from knowledge.dates import parse_date
+from knowledge.query import KnowledgeBase, pick, shared_kb
+from knowledge.text import Lang, normalise
+from knowledge.workdays import TZ
+from replies import render
+from replies.card import Card, Section, listed, plain
+from tracking.store import (
     CODE_RE,
     LOCKOUT,
     REFERENCE_RE,
@@ -36,11 +40,7 @@ from knowledge.applications.store import (
     normalise_reference,
     shared_store,
 )
-from knowledge.applications.workflow import schedule, workflow_for, workflows
-from knowledge.dates import parse_date
-from knowledge.query import KnowledgeBase, pick, shared_kb
-from knowledge.text import Lang, normalise
-from knowledge.workdays import TZ
+from tracking.workflow import schedule, workflow_for, workflows
 
 CANCEL = "cancel"  # fills every slot of a form so it ends; the submit action then stops
 CANCEL_WORDS = re.compile(r"^\s*(/?cancel|取消|算了|不用了|stop|quit|never ?mind)\s*[.!。！]*\s*$",
@@ -201,7 +201,7 @@ class ActionTrackRegister(Action):
             plain(kb.phrase("track_schedule", lg), *expected_lines(kb, app, lg)),
             *render.conflict_sections(kb, pid, "times", lg, refs)], refs)
         # Plain text only: the code must not travel in a second, structured copy that the
-        # tracker store's masking (connectors/tracker_store.py) does not read.
+        # tracker store's masking (runtime/tracker_store.py) does not read.
         send(dispatcher, render.Reply(card.text()), lang)
         capture(tracker, "tracking", lang, procedure_id=pid)
         # The registering conversation may ask its status without typing the code back.

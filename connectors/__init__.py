@@ -1,1 +1,2 @@
-"""How the assistant reaches people: the process launcher and one module per channel."""
+"""How people reach the assistant: one module per channel (REST for the widget and any
+client, WeChat and WeCom), each turning its protocol into Rasa messages and back."""

@@ -3,7 +3,7 @@
 Rasa's `CollectingOutputChannel` cuts a text at every blank line into separate messages and
 sends a `custom` payload as a message of its own, so one answer reached REST clients and the
 widget as five to seven bubbles, with its card apart from its words. Here each bot message
-stays whole: its `text`, its `buttons` and its `custom` card (actions/card.py) in one dict,
+stays whole: its `text`, its `buttons` and its `custom` card (replies/card.py) in one dict,
 the shape Rasa's REST channel answers with.
 """
 

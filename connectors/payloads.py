@@ -3,7 +3,7 @@
 Rasa reads any message that starts with "/" as ``/intent{"entity": value, ...}``: the intent
 is taken as given, bypassing the model, and the entities (and the slots mapped from them)
 are set to whatever JSON follows, with no check against the knowledge base. The assistant's
-buttons send exactly two shapes (actions/answer.py, actions/tracking.py, actions/render.py,
+buttons send exactly two shapes (actions/answer.py, actions/tracking.py, replies/render.py,
 actions/chitchat.py): a bare ``/intent``, and ``/inform{"key_type"|"procedure": "<id>"}``.
 Anything else that starts with "/" is something a user typed to steer the bot, so the
 channels refuse it (REST) or read it as plain words (WeChat, which must answer something).

@@ -49,7 +49,8 @@ from sanic.response import json as json_response
 
 from connectors import payloads
 from connectors.collect import OneMessageCollector
-from connectors.http_limits import (
+from connectors.wechat.channel import WeChatInput, WeComInput
+from runtime.http_limits import (
     MemoryBuckets,
     Network,
     cap_request_size,
@@ -57,7 +58,6 @@ from connectors.http_limits import (
     read_body,
     trusted_networks,
 )
-from connectors.wechat import WeChatInput, WeComInput
 
 MAX_BODY = 64 * 1024
 MAX_CHARS = 2000

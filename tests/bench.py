@@ -34,8 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from connectors.serve import Stack, free_port
 from knowledge.db import PROJECT_ROOT, VAR_DIR
+from runtime.serve import Stack, free_port
 
 BENCH_DIR = VAR_DIR / "bench"
 REPORT_DIR = VAR_DIR / "reports"

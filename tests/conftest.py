@@ -68,7 +68,7 @@ def review_capture_in_a_temporary_store(tmp_path_factory: pytest.TempPathFactory
     """Actions run in this process (tests/actions) record their turns somewhere private, not
     in the developer's var/applications.db; the stacks have their own var directories."""
     from actions import capture
-    from knowledge.review import store
+    from review import store
 
     var = tmp_path_factory.mktemp("review")
     private = store.ReviewStore(f"sqlite:///{var / 'applications.db'}")

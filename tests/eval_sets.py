@@ -54,7 +54,7 @@ def bot() -> Iterator[str]:
     if _answers(f"http://127.0.0.1:{port}/"):
         yield f"http://127.0.0.1:{port}/webhooks/rest/webhook"
         return
-    from connectors.serve import Stack, free_port
+    from runtime.serve import Stack, free_port
 
     with tempfile.TemporaryDirectory(prefix="ekey-eval-") as tmp:
         stack = Stack(rasa_port=free_port(), actions_port=free_port(), web_port=free_port(),

@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from connectors.serve import free_port as free_port  # re-exported for the tests
 from knowledge.loader import build
+from runtime.serve import free_port as free_port  # re-exported for the tests
 
 # Whether the running test is in the stack tier, set by tests/conftest.py before each test;
 # None outside pytest (make bench), where starting servers is the point.
@@ -37,7 +37,7 @@ class Servers(NamedTuple):
     staff_token: str
     var_dir: Path
     database_url: str | None = None  # PostgreSQL, when the stack runs on it
-    stack: Any = None  # the connectors.serve.Stack, for tests that stop or kill a part
+    stack: Any = None  # the runtime.serve.Stack, for tests that stop or kill a part
 
 
 def post(url: str, sender: str, message: str, timeout: float = 60) -> list[dict]:
@@ -132,7 +132,7 @@ def running_stack(var: Path, wechat_api: FakeWeChatAPI, replicas: int = 1,
     Its databases live in `var` (or in DATABASE_URL when given), never in the developer's
     var/ directory.
     """
-    from connectors.serve import MODEL_PATH, Stack
+    from runtime.serve import MODEL_PATH, Stack
 
     require_stack("the Rasa stack")
     if not MODEL_PATH.exists():

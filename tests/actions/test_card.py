@@ -1,14 +1,14 @@
-"""An answer is one structure (actions/card.py), built once by actions/render.py: its plain
+"""An answer is one structure (replies/card.py), built once by replies/render.py: its plain
 text, its card payload and its copyable checklist say the same things from the same facts."""
 
 from __future__ import annotations
 
 import json
 
-from actions import render
-from actions.card import PAYLOAD_TYPE, Card, Section, SourceRef
 from knowledge.query import KnowledgeBase, pick
 from knowledge.text import to_traditional
+from replies import render
+from replies.card import PAYLOAD_TYPE, Card, Section, SourceRef
 
 
 def test_the_reissue_overview_is_one_card_with_numbered_materials(kb: KnowledgeBase) -> None:

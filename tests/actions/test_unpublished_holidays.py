@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from actions import render
 from knowledge.query import KnowledgeBase
+from replies import render
 
 
 def test_a_2027_date_skips_new_year_and_says_in_lieu_days_are_unpublished(

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from actions.card import PAYLOAD_TYPE
 from knowledge.query import KnowledgeBase, pick
+from replies.card import PAYLOAD_TYPE
 
 pytestmark = pytest.mark.conversation
 

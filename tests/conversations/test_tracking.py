@@ -178,7 +178,7 @@ def test_staff_cli_update_is_seen_by_the_applicant(rest_url: str, servers: Serve
     env = {**os.environ, "EKEY_VAR_DIR": str(servers.var_dir)}
     if servers.database_url:
         env["DATABASE_URL"] = servers.database_url
-    done = subprocess.run([sys.executable, "-m", "knowledge.applications", "update", ref,
+    done = subprocess.run([sys.executable, "-m", "tracking", "update", ref,
                            "verification_passed", "--by", "li"],
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

@@ -2,8 +2,8 @@
 refused: the action server called directly with a forged tracker, actions fed injected
 values, the private code looked for on disk and in every log, codes guessed under ever new
 sender ids, bodies declared too large, secrets looked for on command lines, staff answers
-looked for in caches. (REST sender ids of other channels: tests/channels/test_wechat.py,
-with the WeChat replay and DTD attacks; per-address rate limits: tests/channels/test_rest.py.)
+looked for in caches. (REST sender ids of other channels: tests/connectors/test_wechat.py,
+with the WeChat replay and DTD attacks; per-address rate limits: tests/connectors/test_rest.py.)
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from support import Servers, declared_oversize, joined
 
-from connectors.tracker_store import MASK
-from knowledge.applications.store import MAX_ADDRESS_FAILURES, MAX_REFERENCE_FAILURES
+from runtime.tracker_store import MASK
+from tracking.store import MAX_ADDRESS_FAILURES, MAX_REFERENCE_FAILURES
 
 pytestmark = pytest.mark.conversation
 

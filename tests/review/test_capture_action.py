@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answer, capture, chitchat
 from knowledge.query import KnowledgeBase
-from knowledge.review.store import Turn
+from review.store import Turn
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.review.redact import is_redacted, redact
+from review.redact import is_redacted, redact
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -20,11 +20,11 @@ from sqlalchemy import inspect
 
 from knowledge.db import PROJECT_ROOT
 from knowledge.query import KnowledgeBase
-from knowledge.review import store as store_module
-from knowledge.review.export import write_export
-from knowledge.review.inbox import Filters, groups
-from knowledge.review.store import ReviewStore, Turn, sender_hash
 from knowledge.workdays import TZ
+from review import store as store_module
+from review.export import write_export
+from review.inbox import Filters, groups
+from review.store import ReviewStore, Turn, sender_hash
 
 
 @pytest.fixture
@@ -163,7 +163,7 @@ def test_purge_deletes_what_is_older_than_the_retention_period(
 def test_the_purge_command(store: ReviewStore, var: Path) -> None:
     store.record(refused("old question"), at=datetime.now(TZ) - timedelta(days=100))
     result = subprocess.run(
-        [sys.executable, "-m", "knowledge.review", "--url", f"sqlite:///{var / 'applications.db'}",
+        [sys.executable, "-m", "review", "--url", f"sqlite:///{var / 'applications.db'}",
          "purge"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
         env={**os.environ, "EKEY_VAR_DIR": str(var)})
     assert result.returncode == 0, result.stderr
@@ -209,7 +209,7 @@ def test_charts_are_well_formed_svg_with_the_counts_and_escaped_text(
         store: ReviewStore, kb: KnowledgeBase) -> None:
     import xml.etree.ElementTree as ET
 
-    from knowledge.review.report import chart_svgs
+    from review.report import chart_svgs
 
     store.record(refused('<script>alert("x")</script> & 天气'))
     store.record(Turn(lang="en", channel="wechat", kind="answer", sender="a",

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from knowledge.applications.store import (
+from knowledge.query import KnowledgeBase
+from knowledge.workdays import TZ
+from tracking.store import (
     GRANT_LIFETIME,
     LOCKOUT,
     MAX_ADDRESS_FAILURES,
@@ -20,9 +22,7 @@ from knowledge.applications.store import (
     Verify,
     normalise_reference,
 )
-from knowledge.applications.workflow import check, schedule, workflows
-from knowledge.query import KnowledgeBase
-from knowledge.workdays import TZ
+from tracking.workflow import check, schedule, workflows
 
 
 @pytest.fixture

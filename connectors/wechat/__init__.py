@@ -1,0 +1,1 @@
+"""WeChat Official Account and WeCom: the channel (`channel`) and status pushes (`push`)."""
