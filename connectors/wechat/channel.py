@@ -4,7 +4,7 @@ Both platforms call ``/webhooks/<name>/webhook``: a GET once to prove we hold th
 a POST per user message, whose XML reply must arrive within five seconds or WeChat retries
 (three tries in all) and finally shows the user an error. So the channel:
 
-- refuses, with a 4xx and before any processing, what WeChat would never send: a wrong
+- refuses, with a 4xx and before any processing (`protocol`), what WeChat would never send: a wrong
   signature, a timestamp more than five minutes off (a replay), a body over 64 KB (from its
   Content-Length, before reading it), XML with a DTD in any encoding (parsed with
   defusedxml, which refuses DTDs, entities and external references), malformed XML, a
@@ -33,24 +33,17 @@ Logs never carry message text or user ids, only a short hash of the id.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import hashlib
-import hmac
 import inspect
 import logging
 import os
-import re
 import time
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
-from xml.etree.ElementTree import Element, ParseError
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring as defused_fromstring
 from rasa.core.channels.channel import (
     InputChannel,
     OutputChannel,
@@ -68,13 +61,21 @@ from wechatpy.replies import TextReply
 
 from connectors.collect import OneMessageCollector
 from connectors.payloads import as_words
+from connectors.wechat.protocol import (
+    MAX_BODY,
+    MAX_SKEW,
+    Refused,
+    cdata_safe,
+    check_signature,
+    field,
+    parse_xml,
+    valid_aes_key,
+)
 from connectors.wechat.push import SendAPI, official_account_api, wecom_api
 from runtime.http_limits import read_body
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY = 64 * 1024  # real messages are a few KB; more is not WeChat
-MAX_SKEW = 300.0  # seconds a signed timestamp may be off, either way
 # How long a MsgId is remembered: a request first seen with a timestamp MAX_SKEW ahead of
 # our clock passes the check until 2 * MAX_SKEW later; a margin for the clock's own steps.
 REMEMBER = 2 * MAX_SKEW + 30.0
@@ -94,77 +95,12 @@ _TEXTS = {
               "Sorry, something went wrong on our side; please try again shortly."),
 }
 
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
 def bilingual(key: str) -> str:
     """A channel message in both languages: WeChat tells us nothing about the user's."""
     return "\n".join(_TEXTS[key])
-
-
-class Refused(Exception):
-    """A request WeChat would never send: answered with `status` and `reason`, nothing done."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status, self.reason = status, reason
-
-
-def signature(*parts: str) -> str:
-    """WeChat's signature: SHA-1 of the parts sorted and joined (token, timestamp, nonce[, msg])."""
-    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
-
-
-def _check_signature(given: str, *parts: str) -> None:
-    if not hmac.compare_digest(given.encode(), signature(*parts).encode()):
-        raise Refused(403, "bad signature")
-
-
-def parse_xml(raw: bytes | str) -> dict[str, Any]:
-    """The children of <xml> by tag: the text of a plain element, the element itself when it
-    has attributes or children, a list when a tag repeats (`field` reads only text).
-
-    defusedxml refuses a DTD however the document is encoded (a byte pattern would miss
-    UTF-16), and so any entity or external reference: WeChat never sends one.
-    """
-    data = raw.encode() if isinstance(raw, str) else raw
-    try:
-        root = defused_fromstring(data, forbid_dtd=True, forbid_entities=True,
-                                  forbid_external=True)
-    except DefusedXmlException:
-        raise Refused(400, "XML with DOCTYPE or ENTITY declarations is not accepted") from None
-    except (ParseError, ValueError, LookupError):  # LookupError: an unknown encoding
-        raise Refused(400, "malformed XML") from None
-    if root.tag != "xml" or len(root) == 0:
-        raise Refused(400, "malformed XML: no <xml> element with fields")
-    fields: dict[str, Any] = {}
-    for child in root:
-        value: str | Element | None = (child.text if len(child) == 0 and not child.attrib
-                                       else child)
-        if child.tag in fields:
-            previous = fields[child.tag]
-            fields[child.tag] = [*(previous if isinstance(previous, list) else [previous]),
-                                 value]
-        else:
-            fields[child.tag] = value
-    return fields
-
-
-def field(fields: dict[str, Any], name: str) -> str:
-    """A field's text; "" when absent or not plain text (attributes, repeated elements)."""
-    value = fields.get(name)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def cdata_safe(text: str) -> str:
-    """Text that stays inside wechatpy's <![CDATA[...]]>, which it does not escape.
-
-    A "]]>" in the text would close the section early and break the XML, so it is split
-    across two sections; characters XML 1.0 forbids are dropped.
-    """
-    return _XML_ILLEGAL.sub("", text).replace("]]>", "]]]]><![CDATA[>")
 
 
 def render(messages: list[dict[str, Any]]) -> tuple[str, list[str]]:
@@ -229,13 +165,6 @@ def _split_lines(text: str, limit: int) -> list[str]:
 def _tag(user: str) -> str:
     """Who, for logs, without the user id itself."""
     return hashlib.sha256(user.encode()).hexdigest()[:10]
-
-
-def _valid_aes_key(key: str) -> bool:
-    try:
-        return len(key) == 43 and len(base64.b64decode(key + "=")) == 32
-    except (binascii.Error, ValueError):
-        return False
 
 
 @dataclass
@@ -407,7 +336,7 @@ class WeChatChannelBase(InputChannel):
         encrypted = field(envelope, "Encrypt")
         if not encrypted:
             raise Refused(400, "encrypted message without <Encrypt>")
-        _check_signature(args["msg_signature"], self.token, args["timestamp"], args["nonce"],
+        check_signature(args["msg_signature"], self.token, args["timestamp"], args["nonce"],
                          encrypted)
         try:
             plain = self.crypto.decrypt_message({"Encrypt": encrypted}, args["msg_signature"],
@@ -565,7 +494,7 @@ class WeChatInput(WeChatChannelBase):
             problem = "set WECHAT_TOKEN (and WECHAT_APP_ID, WECHAT_AES_KEY for safe mode)"
         elif aes_key and not app_id:
             problem = "WECHAT_AES_KEY needs WECHAT_APP_ID"
-        elif aes_key and not _valid_aes_key(aes_key):
+        elif aes_key and not valid_aes_key(aes_key):
             problem = "WECHAT_AES_KEY is not a 43-character EncodingAESKey"
         elif aes_key:
             crypto = WeChatCrypto(token, aes_key, app_id)
@@ -574,12 +503,12 @@ class WeChatInput(WeChatChannelBase):
         super().__init__(crypto, send_api, problem, clock)
 
     def handshake(self, args: dict[str, str]) -> str:
-        _check_signature(args["signature"], self.token, args["timestamp"], args["nonce"])
+        check_signature(args["signature"], self.token, args["timestamp"], args["nonce"])
         return args["echostr"]
 
     def open(self, body: bytes, args: dict[str, str]) -> tuple[dict[str, Any], bool]:
         # Every POST carries the token signature; safe mode adds msg_signature over the body.
-        _check_signature(args["signature"], self.token, args["timestamp"], args["nonce"])
+        check_signature(args["signature"], self.token, args["timestamp"], args["nonce"])
         envelope = parse_xml(body)
         if self.crypto is None:  # plaintext mode; compatible mode's plaintext fields also work
             return envelope, False
@@ -621,7 +550,7 @@ class WeComInput(WeChatChannelBase):
         problem, crypto = None, None
         if not (token and corp_id and aes_key):
             problem = "set WECOM_TOKEN, WECOM_CORP_ID and WECOM_AES_KEY"
-        elif not _valid_aes_key(aes_key):
+        elif not valid_aes_key(aes_key):
             problem = "WECOM_AES_KEY is not a 43-character EncodingAESKey"
         else:
             crypto = WeComCrypto(token, aes_key, corp_id)
@@ -630,7 +559,7 @@ class WeComInput(WeChatChannelBase):
         super().__init__(crypto, send_api, problem, clock)
 
     def handshake(self, args: dict[str, str]) -> str:
-        _check_signature(args["msg_signature"], self.token, args["timestamp"], args["nonce"],
+        check_signature(args["msg_signature"], self.token, args["timestamp"], args["nonce"],
                          args["echostr"])
         try:
             return self.crypto.check_signature(args["msg_signature"], args["timestamp"],

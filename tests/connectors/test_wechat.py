@@ -35,7 +35,6 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.enterprise.crypto import WeChatCrypto as WeComCrypto
 
 from connectors.wechat.channel import (
-    MAX_SKEW,
     REPLY_BUDGET,
     REPLY_BYTES,
     PushFailed,
@@ -45,6 +44,7 @@ from connectors.wechat.channel import (
     render,
     split_for_wechat,
 )
+from connectors.wechat.protocol import MAX_SKEW
 from connectors.wechat.push import official_account_api
 from knowledge.query import KnowledgeBase, pick
 from knowledge.text import detect_language
