@@ -19,16 +19,16 @@ reply goes out regardless.
 from __future__ import annotations
 
 import logging
-import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from rasa_sdk import Tracker
 
 from review.store import Turn, shared_review_store
+from runtime.settings import setting
 
 log = logging.getLogger(__name__)
-LOW_CONFIDENCE = float(os.environ.get("REVIEW_LOW_CONFIDENCE", "0.5"))
+LOW_CONFIDENCE = float(setting("REVIEW_LOW_CONFIDENCE"))
 REASON_OF_KIND = {"out_of_scope": "out_of_scope", "fallback": "nlu_fallback",
                   "not_covered": "not_covered"}
 # Kinds whose confidence matters: a guess that was answered anyway.

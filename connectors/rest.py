@@ -58,6 +58,7 @@ from runtime.http_limits import (
     read_body,
     trusted_networks,
 )
+from runtime.settings import setting
 
 MAX_BODY = 64 * 1024
 MAX_CHARS = 2000
@@ -129,15 +130,15 @@ class Limits:
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         env = dict(os.environ if env is None else env)
-        self.per_second = float(env.get("RATE_LIMIT_PER_SECOND", "3"))
-        self.burst = int(env.get("RATE_LIMIT_BURST", "20"))
+        self.per_second = float(setting("RATE_LIMIT_PER_SECOND", env))
+        self.burst = int(setting("RATE_LIMIT_BURST", env))
         # One address may be an office behind NAT: more than a person, far less than a flood.
-        self.address_per_second = float(env.get("RATE_LIMIT_ADDRESS_PER_SECOND", "10"))
-        self.address_burst = int(env.get("RATE_LIMIT_ADDRESS_BURST", "60"))
-        self.trusted: tuple[Network, ...] = trusted_networks(env.get("TRUSTED_PROXIES"))
-        self.redis_url = env.get("REDIS_URL")
+        self.address_per_second = float(setting("RATE_LIMIT_ADDRESS_PER_SECOND", env))
+        self.address_burst = int(setting("RATE_LIMIT_ADDRESS_BURST", env))
+        self.trusted: tuple[Network, ...] = trusted_networks(setting("TRUSTED_PROXIES", env))
+        self.redis_url = setting("REDIS_URL", env)
         # Keys the address hash: the same on every replica, useless to anyone without it.
-        self.address_key = ("ekey-client:" + (env.get("RASA_TOKEN") or secrets.token_hex(16))
+        self.address_key = ("ekey-client:" + (setting("RASA_TOKEN", env) or secrets.token_hex(16))
                             ).encode()
 
 

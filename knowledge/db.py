@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
+from runtime.settings import setting
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(__file__).resolve().parent / "data"
-VAR_DIR = Path(os.environ.get("EKEY_VAR_DIR", PROJECT_ROOT / "var"))
+VAR_DIR = Path(setting("EKEY_VAR_DIR") or PROJECT_ROOT / "var")
 
 
 def knowledge_url() -> str:
     """DATABASE_URL when set (PostgreSQL in production), else the embedded SQLite file."""
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'knowledge.db'}"
+    return setting("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'knowledge.db'}"
 
 
 def make_engine(url: str | None = None) -> Engine:

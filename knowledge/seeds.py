@@ -11,12 +11,13 @@ project.
 
 from __future__ import annotations
 
-import os
 import re
 from functools import cache
 from pathlib import Path
 
-SEEDS = Path(os.environ.get("EKEY_SEEDS_DIR")
+from runtime.settings import setting
+
+SEEDS = Path(setting("EKEY_SEEDS_DIR")
              or Path(__file__).resolve().parents[1].parent / "shared" / "seeds")
 DOC_FILES = {
     "000": "000_ef29cd6f3958e1b3.txt", "001": "001_7352549fbd53b7c8.txt",

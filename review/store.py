@@ -28,6 +28,7 @@ from knowledge.db import VAR_DIR, make_engine
 from knowledge.workdays import TZ
 from review.models import ReviewLabel, ReviewTurn
 from review.redact import redact
+from runtime.settings import setting
 from tracking.store import applications_url
 
 DEFAULT_RETENTION_DAYS = 90
@@ -47,7 +48,7 @@ FEEDBACK = "feedback"  # a rating from the widget: not a message, not in the usa
 
 def retention_days() -> int:
     try:
-        return max(int(os.environ.get("REVIEW_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)), 1)
+        return max(int(setting("REVIEW_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS), 1)
     except ValueError:
         return DEFAULT_RETENTION_DAYS
 
@@ -59,7 +60,7 @@ def salt_path() -> Path:
 @lru_cache(maxsize=1)
 def review_salt() -> bytes:
     """REVIEW_SALT, else a random salt created once under var/ and readable only by us."""
-    configured = os.environ.get("REVIEW_SALT")
+    configured = setting("REVIEW_SALT")
     if configured:
         return configured.encode()
     path = salt_path()

@@ -42,6 +42,7 @@ from sanic.response import json as json_response
 from actions.guard import clean_tracker
 from knowledge.query import shared_kb
 from runtime.http_limits import read_body
+from runtime.settings import setting
 
 # A session's tracker (every event since it began) is sent with each call: large but bounded.
 MAX_BODY = 16 * 1024 * 1024
@@ -137,11 +138,11 @@ def create_app(token: str, package: str = "actions", name: str = "ekey_actions")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m runtime.action_server",
                                      description="The action server, behind ACTIONS_TOKEN.")
-    parser.add_argument("--host", default=os.environ.get("ACTIONS_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("ACTIONS_PORT", "5055")))
+    parser.add_argument("--host", default=setting("ACTIONS_HOST"))
+    parser.add_argument("--port", type=int, default=int(setting("ACTIONS_PORT")))
     parser.add_argument("--actions", default="actions", help="package of actions")
     args = parser.parse_args(argv)
-    token = os.environ.get("ACTIONS_TOKEN", "")
+    token = (setting("ACTIONS_TOKEN") or "")
     if not token:
         print("ACTIONS_TOKEN is not set: the action server does not run without it "
               "(Rasa sends it; see runtime/endpoints.py)", file=sys.stderr)

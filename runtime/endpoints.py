@@ -28,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from knowledge.db import VAR_DIR
+from runtime.settings import setting
 
 TRACKER_STORE = "runtime.tracker_store.RedactingSQLTrackerStore"
 # Rasa's YAML reader replaces ${VAR} with the variable's value from its environment.
@@ -35,10 +36,10 @@ ACTIONS_AUTHORIZATION = "Bearer ${ACTIONS_TOKEN}"
 
 
 def tracker_store(env: Mapping[str, str]) -> dict[str, Any]:
-    url = env.get("DATABASE_URL")
+    url = setting("DATABASE_URL", env)
     if not url:
         return {"type": TRACKER_STORE, "dialect": "sqlite",
-                "db": env.get("TRACKER_DB") or str(VAR_DIR / "tracker.db")}
+                "db": setting("TRACKER_DB", env) or str(VAR_DIR / "tracker.db")}
     parts = urlsplit(url)
     if not parts.scheme.startswith("postgres"):
         raise ValueError(f"DATABASE_URL must be a PostgreSQL URL, not {parts.scheme}://")
@@ -53,7 +54,7 @@ def tracker_store(env: Mapping[str, str]) -> dict[str, Any]:
 
 
 def lock_store(env: Mapping[str, str]) -> dict[str, Any] | None:
-    url = env.get("REDIS_URL")
+    url = setting("REDIS_URL", env)
     if not url:
         return None  # Rasa's in-memory lock store: right for one process
     parts = urlsplit(url)
@@ -69,7 +70,7 @@ def lock_store(env: Mapping[str, str]) -> dict[str, Any] | None:
 
 def endpoints(env: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "action_endpoint": {"url": env.get("ACTION_ENDPOINT_URL")
+        "action_endpoint": {"url": setting("ACTION_ENDPOINT_URL", env)
                             or "http://127.0.0.1:5055/webhook",
                             "headers": {"Authorization": ACTIONS_AUTHORIZATION}},
         "tracker_store": tracker_store(env),
@@ -88,7 +89,7 @@ def rasa_args(argv: Sequence[str], env: Mapping[str, str]) -> list[str]:
     args = list(argv)
     if "--enable-api" not in args or "--auth-token" in args:
         return args
-    token = env.get("RASA_TOKEN", "")
+    token = (setting("RASA_TOKEN", env) or "")
     if not token:
         raise SystemExit("--enable-api needs RASA_TOKEN in the environment")
     return [*args, "--auth-token", token]

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from knowledge.db import PROJECT_ROOT, VAR_DIR
 from runtime import endpoints, proxy
+from runtime.settings import setting
 
 MODEL_PATH = PROJECT_ROOT / "rasa_project" / "models" / "ekey.tar.gz"
 
@@ -43,15 +44,15 @@ def free_port() -> int:
 
 @dataclass
 class Stack:
-    rasa_port: int = int(os.environ.get("RASA_PORT", "5005"))
-    actions_port: int = int(os.environ.get("ACTIONS_PORT", "5055"))
-    web_port: int = int(os.environ.get("WEB_PORT", "8000"))
+    rasa_port: int = int(setting("RASA_PORT"))
+    actions_port: int = int(setting("ACTIONS_PORT"))
+    web_port: int = int(setting("WEB_PORT"))
     model: Path = MODEL_PATH
     log_dir: Path = VAR_DIR / "logs"
     extra_env: dict[str, str] = field(default_factory=dict)
     # More than one: Rasa replicas on free ports behind nginx on rasa_port (runtime/proxy.py);
     # they must share DATABASE_URL (trackers) and REDIS_URL (per-sender locks).
-    replicas: int = int(os.environ.get("RASA_REPLICAS", "1"))
+    replicas: int = int(setting("RASA_REPLICAS"))
     processes: list[subprocess.Popen] = field(default_factory=list)
     named: dict[str, subprocess.Popen] = field(default_factory=dict)
     replica_ports: list[int] = field(default_factory=list)
@@ -60,13 +61,13 @@ class Stack:
     rasa_fixes: bool = True
     # Rasa's HTTP API is only ever on behind a token. Without RASA_TOKEN set, a random one
     # known only to this stack's processes lets the web app push status updates.
-    api_token: str = field(repr=False, default_factory=lambda: os.environ.get("RASA_TOKEN")
+    api_token: str = field(repr=False, default_factory=lambda: setting("RASA_TOKEN")
                            or secrets.token_urlsafe(24))  # repr=False: kept out of tracebacks
     # Rasa's calls to the action server carry this one (runtime/action_server.py).
-    actions_token: str = field(repr=False, default_factory=lambda: os.environ.get(
-        "ACTIONS_TOKEN") or secrets.token_urlsafe(24))
+    actions_token: str = field(repr=False, default_factory=lambda: setting("ACTIONS_TOKEN")
+                               or secrets.token_urlsafe(24))
     # Likewise the staff console: STAFF_TOKEN, or a fresh one printed at start (as Jupyter does).
-    staff_token: str = field(repr=False, default_factory=lambda: os.environ.get("STAFF_TOKEN")
+    staff_token: str = field(repr=False, default_factory=lambda: setting("STAFF_TOKEN")
                              or secrets.token_urlsafe(18))
 
     def env(self) -> dict[str, str]:
@@ -117,7 +118,7 @@ class Stack:
             self._start("rasa", self._rasa_args(self.rasa_port))
         else:
             env = self.env()
-            if not (env.get("DATABASE_URL") and env.get("REDIS_URL")):
+            if not (setting("DATABASE_URL", env) and setting("REDIS_URL", env)):
                 raise SystemExit("several Rasa replicas need DATABASE_URL and REDIS_URL, "
                                  "so that they share conversations and per-sender locks")
             self.replica_ports = [free_port() for _ in range(self.replicas)]
@@ -177,7 +178,7 @@ def main() -> int:
     print(f"ready: REST channel at http://localhost:{stack.rasa_port}/webhooks/rest/webhook "
           f"(logs in {stack.log_dir}); web pages at http://localhost:{stack.web_port}/ ; "
           "Ctrl-C stops everything")
-    shown = "from STAFF_TOKEN" if os.environ.get("STAFF_TOKEN") else stack.staff_token
+    shown = "from STAFF_TOKEN" if setting("STAFF_TOKEN") else stack.staff_token
     print(f"staff console: http://localhost:{stack.web_port}/staff  (token: {shown})")
     try:
         while all(p.poll() is None for p in stack.processes):

@@ -18,14 +18,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import urllib.error
 import urllib.parse
 import urllib.request
 
+from runtime.settings import setting
 from tracking.store import ApplicationStore, ApplicationView, shared_store
 
-PUSH_CHANNELS = frozenset(os.environ.get("PUSH_CHANNELS", "wechat wecom").split())
+PUSH_CHANNELS = frozenset(setting("PUSH_CHANNELS").split())
 log = logging.getLogger(__name__)
 
 
@@ -52,7 +52,7 @@ async def notify(app: ApplicationView, store: ApplicationStore | None = None) ->
     (the channel has no app secret to send with), 'failed'."""
     if app.notify_channel not in PUSH_CHANNELS:
         return "channel cannot push"
-    rasa_url, token = os.environ.get("RASA_URL", ""), os.environ.get("RASA_TOKEN", "")
+    rasa_url, token = (setting("RASA_URL") or ""), (setting("RASA_TOKEN") or "")
     if not (rasa_url and token):
         return "not configured"
     try:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from knowledge.db import VAR_DIR, make_engine
 from knowledge.workdays import TZ
+from runtime.settings import setting
 from tracking.models import Application, Grant, StatusEvent, VerifyFailure
 from tracking.workflow import Workflow, workflow_for
 
@@ -59,7 +59,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 def applications_url() -> str:
     """DATABASE_URL (shared with the knowledge tables) or the embedded applications file."""
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'applications.db'}"
+    return setting("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'applications.db'}"
 
 
 def _hash_code(code: str, salt: bytes | None = None) -> str:

@@ -11,11 +11,11 @@ public widget's origin never reaches a staff route through Rasa's CORS settings.
 from __future__ import annotations
 
 import argparse
-import os
 
 from sanic import Blueprint, Sanic
 from sanic.response import HTTPResponse, json
 
+from runtime.settings import setting
 from webapp import feedback, pages, review_api, sources, staff_api, staff_console
 
 BLUEPRINTS: list[Blueprint] = [pages.blueprint, sources.blueprint, staff_console.blueprint,
@@ -38,7 +38,7 @@ def create_app(name: str = "ekey_web") -> Sanic:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m webapp.app", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8000")))
+    parser.add_argument("--port", type=int, default=int(setting("WEB_PORT")))
     args = parser.parse_args(argv)
     # Sanic 21.12 (pinned by Rasa 3.6) has no single_process; one worker is the same thing.
     create_app().run(host=args.host, port=args.port, access_log=False, workers=1, motd=False)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 from typing import Any
 
 from sanic import Blueprint, Request
@@ -28,6 +27,7 @@ from sanic.response import json as json_response
 from knowledge.text import detect_language
 from review.store import MAX_COMMENT, MAX_TEXT, shared_review_store
 from runtime.http_limits import MemoryBuckets, client_address, read_body, trusted_networks
+from runtime.settings import setting
 
 MAX_BODY = 8 * 1024
 MAX_SENDER = 128
@@ -36,12 +36,12 @@ SHAPE = 'expected a JSON object {"rating": "up"|"down", "question": ..., "commen
 log = logging.getLogger(__name__)
 
 blueprint = Blueprint("feedback")
-_buckets = MemoryBuckets(float(os.environ.get("FEEDBACK_PER_SECOND", "1")),
-                         int(os.environ.get("FEEDBACK_BURST", "20")))
+_buckets = MemoryBuckets(float(setting("FEEDBACK_PER_SECOND")),
+                         int(setting("FEEDBACK_BURST")))
 
 
 def _allowed_origins() -> set[str]:
-    return set(os.environ.get("CORS_ORIGINS", "").split())
+    return set((setting("CORS_ORIGINS") or "").split())
 
 
 def _cors(request: Request) -> dict[str, str]:
@@ -92,7 +92,7 @@ async def preflight(request: Request) -> HTTPResponse:
 
 @blueprint.route("/feedback", methods=["POST"], stream=True)
 async def feedback(request: Request) -> HTTPResponse:
-    address = client_address(request, trusted_networks(os.environ.get("TRUSTED_PROXIES")))
+    address = client_address(request, trusted_networks(setting("TRUSTED_PROXIES")))
     wait = await _buckets.take(f"address:{address}")
     if wait > 0:
         return _problem(request, 429, "too many ratings from this address; slow down",

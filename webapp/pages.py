@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, raw
+
+from runtime.settings import setting
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 WIDGET_FILES = {
@@ -42,7 +43,7 @@ blueprint = Blueprint("pages")
 
 def rasa_url() -> str:
     """Rasa's base URL as the visitor's browser reaches it."""
-    url = os.environ.get("WIDGET_RASA_URL") or os.environ.get("RASA_URL") or DEFAULT_RASA_URL
+    url = setting("WIDGET_RASA_URL") or setting("RASA_URL") or DEFAULT_RASA_URL
     return url.rstrip("/")
 
 

@@ -10,7 +10,6 @@ remarks must not stay in a browser's or a proxy's cache.
 from __future__ import annotations
 
 import hmac
-import os
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
@@ -18,11 +17,13 @@ from typing import Any
 from sanic import Request
 from sanic.response import HTTPResponse, json
 
+from runtime.settings import setting
+
 Handler = Callable[..., Awaitable[HTTPResponse]]
 
 
 def staff_token() -> str:
-    return os.environ.get("STAFF_TOKEN", "")
+    return (setting("STAFF_TOKEN") or "")
 
 
 def is_staff(request: Request) -> bool:

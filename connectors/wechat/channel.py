@@ -36,7 +36,6 @@ import asyncio
 import hashlib
 import inspect
 import logging
-import os
 import time
 import unicodedata
 from collections import OrderedDict
@@ -73,6 +72,7 @@ from connectors.wechat.protocol import (
 )
 from connectors.wechat.push import SendAPI, official_account_api, wecom_api
 from runtime.http_limits import read_body
+from runtime.settings import setting
 
 logger = logging.getLogger(__name__)
 
@@ -479,11 +479,10 @@ class WeChatInput(WeChatChannelBase):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WeChatInput:
-        env = os.environ
-        return cls(token=env.get("WECHAT_TOKEN", ""), app_id=env.get("WECHAT_APP_ID", ""),
-                   aes_key=env.get("WECHAT_AES_KEY", ""),
-                   app_secret=env.get("WECHAT_APP_SECRET", ""),
-                   api_base=env.get("WECHAT_API_BASE") or None)
+        return cls(token=setting("WECHAT_TOKEN"), app_id=setting("WECHAT_APP_ID"),
+                   aes_key=setting("WECHAT_AES_KEY"),
+                   app_secret=setting("WECHAT_APP_SECRET"),
+                   api_base=setting("WECHAT_API_BASE") or None)
 
     def __init__(self, token: str = "", app_id: str = "", aes_key: str = "",
                  app_secret: str = "", api_base: str | None = None,
@@ -537,11 +536,10 @@ class WeComInput(WeChatChannelBase):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WeComInput:
-        env = os.environ
-        return cls(token=env.get("WECOM_TOKEN", ""), corp_id=env.get("WECOM_CORP_ID", ""),
-                   aes_key=env.get("WECOM_AES_KEY", ""), secret=env.get("WECOM_SECRET", ""),
-                   agent_id=env.get("WECOM_AGENT_ID", ""),
-                   api_base=env.get("WECOM_API_BASE") or None)
+        return cls(token=setting("WECOM_TOKEN"), corp_id=setting("WECOM_CORP_ID"),
+                   aes_key=setting("WECOM_AES_KEY"), secret=setting("WECOM_SECRET"),
+                   agent_id=setting("WECOM_AGENT_ID"),
+                   api_base=setting("WECOM_API_BASE") or None)
 
     def __init__(self, token: str = "", corp_id: str = "", aes_key: str = "", secret: str = "",
                  agent_id: str = "", api_base: str | None = None,
