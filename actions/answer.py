@@ -33,7 +33,7 @@ from actions.slots import only_changes
 from knowledge.dates import parse_date
 from knowledge.passages import Hit
 from knowledge.query import KnowledgeBase, Resolution, pick, shared_kb
-from knowledge.text import Lang
+from knowledge.text import Lang, stored
 from knowledge.workdays import TZ
 from replies import render
 from replies.card import Card
@@ -84,7 +84,7 @@ class ActionAnswer(Action):
     def _respond(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         kb = shared_kb()
         lang = reply_language(tracker)
-        lg = "en" if lang == "en" else "zh"
+        lg = stored(lang)
         u = understand(kb, self._question(kb, tracker))
         ents = u.entities
         events: list[EventType] = [SlotSet("lang", lang)]
@@ -298,7 +298,7 @@ class ActionAnswer(Action):
     @staticmethod
     def _clarify(kb: KnowledgeBase, res: Resolution, tracker: Tracker, lang: Lang
                  ) -> render.Reply:
-        lg = "en" if lang == "en" else "zh"
+        lg = stored(lang)
         if res.ask == "key_type" and res.options:
             buttons = [{"title": pick(kb.key_types[k].name, lg),
                         "payload": f'/inform{{"key_type":"{k}"}}'} for k in res.options]
@@ -317,7 +317,7 @@ class ActionAnswer(Action):
                 tracker: Tracker, u: Understanding, lang: Lang,
                 asked: tuple[str, ...] | list[str] = ()) -> Card:
         ents = u.entities
-        lg = "en" if lang == "en" else "zh"
+        lg = stored(lang)
         key_type = tracker.get_slot("key_type")
         if ents.get("key_type"):
             key_type = ents["key_type"][0]

@@ -16,27 +16,24 @@ from actions.capture import capture
 from actions.language import reply_language
 from actions.slots import only_changes
 from knowledge.query import KnowledgeBase, shared_kb
-from knowledge.text import Lang, localise
+from knowledge.text import Lang, localise, stored
 from replies.render import Reply
 
 HOTLINE_CONTACT = "licence_hotline"
 
 
-def _lg(lang: Lang) -> str:
-    return "en" if lang == "en" else "zh"
-
 
 def handoff_button(kb: KnowledgeBase, lang: Lang) -> dict[str, str]:
-    return {"title": kb.phrase("btn_handoff", _lg(lang)), "payload": "/human_handoff"}
+    return {"title": kb.phrase("btn_handoff", stored(lang)), "payload": "/human_handoff"}
 
 
 def hotline_text(kb: KnowledgeBase, lang: Lang) -> str:
-    line = kb.contact_line(HOTLINE_CONTACT, _lg(lang))
-    return kb.phrase("fallback_hotline", _lg(lang), hotline=line.text)
+    line = kb.contact_line(HOTLINE_CONTACT, stored(lang))
+    return kb.phrase("fallback_hotline", stored(lang), hotline=line.text)
 
 
 def fallback_reply(kb: KnowledgeBase, lang: Lang) -> Reply:
-    text = kb.phrase("fallback", _lg(lang)) + "\n\n" + hotline_text(kb, lang)
+    text = kb.phrase("fallback", stored(lang)) + "\n\n" + hotline_text(kb, lang)
     return Reply(text, [handoff_button(kb, lang)])
 
 
@@ -70,7 +67,7 @@ class ActionChitchat(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         kb, lang = shared_kb(), reply_language(tracker)
-        lg = _lg(lang)
+        lg = stored(lang)
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or "help"
         kind = "chitchat"  # what the review inbox counts it as
         if intent == "human_handoff":

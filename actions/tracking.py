@@ -27,20 +27,20 @@ from actions.language import reply_language
 from actions.slots import only_changes
 from knowledge.dates import parse_date
 from knowledge.query import KnowledgeBase, pick, shared_kb
-from knowledge.text import Lang, normalise
+from knowledge.text import Lang, normalise, stored
 from knowledge.workdays import TZ
 from replies import render
-from replies.card import Card, Section, listed, plain
+from replies.card import plain
+from replies.status import expected_lines, status_card, status_text
 from tracking.store import (
     CODE_RE,
     LOCKOUT,
     REFERENCE_RE,
-    ApplicationView,
     Verify,
     normalise_reference,
     shared_store,
 )
-from tracking.workflow import schedule, workflow_for, workflows
+from tracking.workflow import workflow_for, workflows
 
 CANCEL = "cancel"  # fills every slot of a form so it ends; the submit action then stops
 CANCEL_WORDS = re.compile(r"^\s*(/?cancel|取消|算了|不用了|stop|quit|never ?mind)\s*[.!。！]*\s*$",
@@ -51,9 +51,6 @@ ELSEWHERE = {"greet", "goodbye", "thanks", "help", "bot_challenge", "human_hando
              "ask_fee", "ask_contact", "ask_password", "ask_channel", "ask_collect",
              "ask_binding", "ask_procedure", "ask_duration"}
 
-
-def _lg(lang: Lang) -> str:
-    return "en" if lang == "en" else "zh"
 
 
 def _text(tracker: Tracker) -> str:
@@ -114,8 +111,8 @@ class ValidateTrackForm(FormValidationAction):
                 return {"track_procedure": None}  # re-ask with the buttons
             return {}
         if workflow_for(pid) is None:
-            name = pick(kb.procedure(pid).name, _lg(lang))
-            send(dispatcher, render.Reply(kb.phrase("track_untrackable", _lg(lang), name=name)),
+            name = pick(kb.procedure(pid).name, stored(lang))
+            send(dispatcher, render.Reply(kb.phrase("track_untrackable", stored(lang), name=name)),
                  lang)
             return {"track_procedure": None}
         return {"track_procedure": pid}
@@ -129,13 +126,13 @@ class ValidateTrackForm(FormValidationAction):
         if day is None:
             if tracker.get_slot("requested_slot") == "track_submitted" and \
                     _intent(tracker) not in ELSEWHERE and not _text(tracker).startswith("/"):
-                send(dispatcher, render.Reply(shared_kb().phrase("track_bad_date", _lg(lang))),
+                send(dispatcher, render.Reply(shared_kb().phrase("track_bad_date", stored(lang))),
                      lang)
                 return {"track_submitted": None}
             return {}
         if day > _today():
             send(dispatcher, render.Reply(shared_kb().phrase(
-                "track_future_date", _lg(lang), date=day.isoformat())), lang)
+                "track_future_date", stored(lang), date=day.isoformat())), lang)
             return {"track_submitted": None}
         return {"track_submitted": day.isoformat()}
 
@@ -150,7 +147,7 @@ def ask_action(action_name: str, phrase_id: str, with_buttons: bool = False) -> 
         async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                       domain: dict[str, Any]) -> list[EventType]:
             kb, lang = shared_kb(), reply_language(tracker)
-            lg = _lg(lang)
+            lg = stored(lang)
             buttons = trackable_buttons(kb, lg) if with_buttons else []
             send(dispatcher, render.Reply(kb.phrase(phrase_id, lg), buttons), lang)
             return only_changes(tracker, [SlotSet("lang", lang)])
@@ -165,17 +162,6 @@ ActionAskStatusReference = ask_action("action_ask_status_reference", "status_ask
 ActionAskStatusCode = ask_action("action_ask_status_code", "status_ask_code")
 
 
-def expected_lines(kb: KnowledgeBase, app: ApplicationView, lg: str) -> list[str]:
-    today = _today()
-    out = []
-    for exp in schedule(kb, app.procedure_id, app.history(), today, lg):
-        line = kb.phrase("expected_line", lg, text=exp.text, date=exp.due.date.isoformat())
-        if exp.due.estimated:
-            line += " " + kb.phrase("expected_estimated", lg, year=exp.due.date.year)
-        out.append("• " + line)
-    return out
-
-
 class ActionTrackRegister(Action):
     def name(self) -> str:
         return "action_track_register"
@@ -183,7 +169,7 @@ class ActionTrackRegister(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         kb, lang = shared_kb(), reply_language(tracker)
-        lg = _lg(lang)
+        lg = stored(lang)
         pid, submitted = tracker.get_slot("track_procedure"), tracker.get_slot("track_submitted")
         reset = [SlotSet("track_procedure", None), SlotSet("track_submitted", None),
                  SlotSet("lang", lang)]
@@ -265,51 +251,13 @@ class ValidateStatusForm(FormValidationAction):
         if result is Verify.OK and app is not None:
             return {"status_code": "verified", "verified_reference": app.reference}
         if result is Verify.LOCKED:
-            hotline = kb.contact_line("licence_hotline", _lg(lang)).text
+            hotline = kb.contact_line("licence_hotline", stored(lang)).text
             send(dispatcher, render.Reply(kb.phrase(
-                "status_locked", _lg(lang), minutes=int(LOCKOUT.total_seconds() // 60),
+                "status_locked", stored(lang), minutes=int(LOCKOUT.total_seconds() // 60),
                 hotline=hotline)), lang)
             return {"status_code": CANCEL, "status_reference": CANCEL}
-        send(dispatcher, render.Reply(kb.phrase("status_wrong", _lg(lang))), lang)
+        send(dispatcher, render.Reply(kb.phrase("status_wrong", stored(lang))), lang)
         return {"status_code": None, "status_reference": None}
-
-
-def status_text(kb: KnowledgeBase, app: ApplicationView, lg: str) -> str:
-    return status_card(kb, app, lg).text()
-
-
-def status_card(kb: KnowledgeBase, app: ApplicationView, lg: str) -> Card:
-    """The current stage in plain words, what it means, what to do and what comes when."""
-    wf = app.workflow
-    event = app.events[-1]
-    stage = wf.stages[event.stage]
-    name = pick(kb.procedure(app.procedure_id).name, lg)
-    lines = [kb.phrase("status_heading", lg, reference=app.reference, name=name),
-             kb.phrase("status_stage", lg, stage=pick(stage.name, lg),
-                       at=event.at.astimezone(TZ).date().isoformat()),
-             pick(stage.meaning, lg)]
-    if event.remark:
-        lines.append(kb.phrase("status_remark", lg, remark=event.remark))
-    lines.append(kb.phrase("status_todo", lg, todo=pick(stage.todo, lg)))
-    blocks: list[Section] = [plain(*lines)]
-    if stage.ready:
-        blocks.append(listed((c.text for c in kb.collect_for(app.procedure_id, lg)),
-                             kb.phrase("heading_collect", lg)))
-    if not (stage.final or stage.failed):
-        upcoming = schedule(kb, app.procedure_id, app.history(), _today(), lg)
-        if upcoming:
-            nxt = upcoming[0]
-            due = nxt.due.date.isoformat()
-            blocks.append(plain(kb.phrase("status_next_due", lg, date=due, text=nxt.text)))
-            if nxt.overdue:
-                contacts = "；".join(kb.contact_line(c, lg).text
-                                    for c in kb.procedure(app.procedure_id).contact_ids)
-                blocks.append(plain(kb.phrase("status_overdue", lg, date=due,
-                                              contacts=contacts)))
-        else:
-            blocks.append(plain(kb.phrase("status_no_schedule", lg)))
-    refs = [kb.procedure(app.procedure_id).source, wf.source]
-    return render._card(kb, lg, "", blocks, refs)
 
 
 class ActionStatusAnswer(Action):
@@ -325,13 +273,13 @@ class ActionStatusAnswer(Action):
         if tracker.get_slot("status_code") == CANCEL or not ref:
             if tracker.get_slot("status_reference") == CANCEL and \
                     CANCEL_WORDS.match(_text(tracker)):
-                send(dispatcher, render.Reply(kb.phrase("status_cancelled", _lg(lang))), lang)
+                send(dispatcher, render.Reply(kb.phrase("status_cancelled", stored(lang))), lang)
             return reset
         store = shared_store()
         app = store.get(ref) if store.may_read(tracker.sender_id, ref) else None
         if app is None:  # not granted (expired, or a forged slot), or deleted since
             return reset + [SlotSet("verified_reference", None)]
-        send(dispatcher, render.Reply.of(status_card(kb, app, _lg(lang))), lang)
+        send(dispatcher, render.Reply.of(status_card(kb, app, stored(lang))), lang)
         capture(tracker, "tracking", lang, procedure_id=app.procedure_id)
         return reset
 
@@ -358,7 +306,7 @@ class ActionStatusNotify(Action):
         if app is None or app.notify_recipient != tracker.sender_id:
             return done  # only the conversation that registered it hears about it
         lang: Lang = app.lang if app.lang in ("en", "zh-Hans", "zh-Hant") else "zh-Hans"
-        lg = _lg(lang)
+        lg = stored(lang)
         send(dispatcher, render.Reply(kb.phrase("status_update_intro", lg) + "\n"
                                       + status_text(kb, app, lg)), lang)
         return done

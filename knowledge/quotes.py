@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from knowledge import models as m
 from knowledge.db import make_engine
 from knowledge.query import pick
+from knowledge.text import stored
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def quote_for(ref: str, lang: str, url: str | None = None) -> Quote | None:
     if found is None:
         return None
     row, source = found
-    lg = "en" if lang == "en" else "zh"
+    lg = stored(lang)
     return Quote(ref=row.ref, source_id=source.id, title=pick(source.title, lg),
                  authority=pick(source.authority, lg), language=source.language,
                  parts=tuple(row.parts))

@@ -15,6 +15,15 @@ from typing import Literal
 import opencc
 
 Lang = Literal["en", "zh-Hans", "zh-Hant"]
+# The language a record is stored in: Chinese once, in Simplified (Traditional is converted
+# on the way out), and English.
+Stored = Literal["en", "zh"]
+
+
+def stored(lang: str) -> Stored:
+    """The stored language that a reply language (or a console's "zh"/"zh-Hant") reads."""
+    return "en" if lang == "en" else "zh"
+
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 

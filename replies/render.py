@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from knowledge.passages import Passage
 from knowledge.query import KnowledgeBase, Line, OfficeInfo, pick
-from knowledge.text import Lang
+from knowledge.text import Lang, stored
 from knowledge.workdays import holiday_name
 from replies.card import Card, Section, SourceRef, listed, plain
 
@@ -32,9 +32,6 @@ class Reply:
     def of(cls, card: Card, buttons: list[dict[str, str]] | None = None) -> Reply:
         return cls(card.text(), list(buttons or []), card)
 
-
-def _lang(lang: Lang) -> str:
-    return "en" if lang == "en" else "zh"
 
 
 def _sources(kb: KnowledgeBase, refs: Iterable[str], lang: str) -> str:
@@ -115,14 +112,14 @@ def alternatives_buttons(kb: KnowledgeBase, alternatives: Sequence[str], lang: s
 
 
 def materials(kb: KnowledgeBase, procedure_id: str, lang: Lang) -> Card:
-    lg, refs = _lang(lang), [kb.procedure(procedure_id).source]
+    lg, refs = stored(lang), [kb.procedure(procedure_id).source]
     body = _materials_section(kb, procedure_id, lg, refs)
     conflicts = conflict_sections(kb, procedure_id, "materials", lg, refs)
     return _card(kb, lg, _title(kb, procedure_id, lg), [body, *conflicts], refs)
 
 
 def steps(kb: KnowledgeBase, procedure_id: str, lang: Lang) -> Card:
-    lg, refs = _lang(lang), [kb.procedure(procedure_id).source]
+    lg, refs = stored(lang), [kb.procedure(procedure_id).source]
     body = listed(_line_texts(kb.steps_for(procedure_id, lg), refs),
                   kb.phrase("heading_steps", lg), "numbered")
     conflicts = conflict_sections(kb, procedure_id, "steps", lg, refs)
@@ -136,7 +133,7 @@ def _channels(kb: KnowledgeBase, procedure_id: str, lg: str) -> str:
 
 def times(kb: KnowledgeBase, procedure_id: str, lang: Lang,
           submitted: date | None = None) -> Card:
-    lg, refs = _lang(lang), [kb.procedure(procedure_id).source]
+    lg, refs = stored(lang), [kb.procedure(procedure_id).source]
     name = pick(kb.procedure(procedure_id).name, lg)
     lines = _line_texts(
         (Line(t.text, t.source) for t in kb.times_for(procedure_id, lg)), refs)
@@ -165,7 +162,7 @@ def times(kb: KnowledgeBase, procedure_id: str, lang: Lang,
 
 
 def fee(kb: KnowledgeBase, procedure_id: str, lang: Lang) -> Card:
-    lg, refs = _lang(lang), [kb.procedure(procedure_id).source]
+    lg, refs = stored(lang), [kb.procedure(procedure_id).source]
     line = kb.fee_for(procedure_id, lg)
     if line is None:
         name = pick(kb.procedure(procedure_id).name, lg)
@@ -179,7 +176,7 @@ def fee(kb: KnowledgeBase, procedure_id: str, lang: Lang) -> Card:
 
 
 def collect(kb: KnowledgeBase, procedure_id: str, lang: Lang) -> Card:
-    lg, refs = _lang(lang), [kb.procedure(procedure_id).source]
+    lg, refs = stored(lang), [kb.procedure(procedure_id).source]
     lines = _line_texts(kb.collect_for(procedure_id, lg), refs)
     body = (listed(lines, kb.phrase("heading_collect", lg)) if lines
             else plain(kb.phrase("collect_not_stated", lg)))
@@ -188,7 +185,7 @@ def collect(kb: KnowledgeBase, procedure_id: str, lang: Lang) -> Card:
 
 
 def channel(kb: KnowledgeBase, procedure_id: str, lang: Lang) -> Card:
-    lg, refs = _lang(lang), [kb.procedure(procedure_id).source]
+    lg, refs = stored(lang), [kb.procedure(procedure_id).source]
     first_steps = _line_texts(kb.steps_for(procedure_id, lg)[:2], refs)
     return _card(kb, lg, _title(kb, procedure_id, lg),
                  [plain(_channels(kb, procedure_id, lg)), listed(first_steps)], refs)
@@ -196,7 +193,7 @@ def channel(kb: KnowledgeBase, procedure_id: str, lang: Lang) -> Card:
 
 def overview(kb: KnowledgeBase, procedure_id: str, lang: Lang) -> Card:
     """What a caller needs first: what to bring, how long, where; details on request."""
-    lg, proc = _lang(lang), kb.procedure(procedure_id)
+    lg, proc = stored(lang), kb.procedure(procedure_id)
     refs = [proc.source]
     mats = _materials_section(kb, procedure_id, lg, refs)
     time_lines = _line_texts(
@@ -215,7 +212,7 @@ def overview(kb: KnowledgeBase, procedure_id: str, lang: Lang) -> Card:
 
 def definition(kb: KnowledgeBase, procedure_id: str, lang: Lang) -> Card:
     """"What does it mean": who the procedure is for, and what the sources note about it."""
-    lg, proc = _lang(lang), kb.procedure(procedure_id)
+    lg, proc = stored(lang), kb.procedure(procedure_id)
     refs = [proc.source]
     notes = _line_texts(kb.notes_for(procedure_id, lg), refs)
     return _card(kb, lg, _title(kb, procedure_id, lg), [
@@ -242,7 +239,7 @@ def _office_item(kb: KnowledgeBase, office: OfficeInfo, lg: str, with_hours: boo
 
 def offices(kb: KnowledgeBase, office_list: Sequence[OfficeInfo], lang: Lang,
             with_hours: bool = True, title: str = "") -> Card:
-    lg = _lang(lang)
+    lg = stored(lang)
     refs = [o.source for o in office_list]
     body = [_office_item(kb, o, lg, with_hours) for o in office_list]
     notes = [line for g in dict.fromkeys(o.group_id for o in office_list)
@@ -254,7 +251,7 @@ def offices(kb: KnowledgeBase, office_list: Sequence[OfficeInfo], lang: Lang,
 
 def hours(kb: KnowledgeBase, office_list: Sequence[OfficeInfo], lang: Lang) -> Card:
     """Opening hours per office; offices sharing one timetable are listed under it once."""
-    lg = _lang(lang)
+    lg = stored(lang)
     refs: list[str] = []
     blocks: list[Section] = [plain(title=kb.phrase("heading_hours", lg))]
     by_text: dict[str, list[OfficeInfo]] = {}
@@ -273,7 +270,7 @@ def hours(kb: KnowledgeBase, office_list: Sequence[OfficeInfo], lang: Lang) -> C
 
 def open_now(kb: KnowledgeBase, office_list: Sequence[OfficeInfo], lang: Lang,
              now: datetime) -> Card:
-    lg = _lang(lang)
+    lg = stored(lang)
     lines: list[str] = []
     refs: list[str] = []
     seen: set[str] = set()
@@ -306,21 +303,21 @@ def open_now(kb: KnowledgeBase, office_list: Sequence[OfficeInfo], lang: Lang,
 
 
 def contacts(kb: KnowledgeBase, lines: Sequence[Line], lang: Lang, title: str = "") -> Card:
-    lg = _lang(lang)
+    lg = stored(lang)
     refs: list[str] = []
     body = _line_texts(lines, refs)
     return _card(kb, lg, title, [listed(body, kb.phrase("heading_contacts", lg))], refs)
 
 
 def passwords(kb: KnowledgeBase, lines: Sequence[Line], lang: Lang, title: str = "") -> Card:
-    lg = _lang(lang)
+    lg = stored(lang)
     refs: list[str] = []
     body = _line_texts(lines, refs)
     return _card(kb, lg, title, [listed(body, kb.phrase("heading_passwords", lg))], refs)
 
 
 def topic(kb: KnowledgeBase, topic_id: str, lang: Lang) -> Card:
-    lg = _lang(lang)
+    lg = stored(lang)
     t = kb.topics[topic_id]
     refs = [t.source]
     contact_lines = _line_texts((kb.contact_line(c, lg) for c in t.contact_ids), refs)
@@ -330,7 +327,7 @@ def topic(kb: KnowledgeBase, topic_id: str, lang: Lang) -> Card:
 
 def details(kb: KnowledgeBase, passages: Sequence[Passage], lang: Lang) -> Card:
     """The knowledge base's own sentences that answer the question, each with its source."""
-    lg = _lang(lang)
+    lg = stored(lang)
     lines: list[str] = []
     for p in passages:
         owner = (f"{pick(kb.procedure(p.procedure_id).name, lg)}: "
@@ -343,13 +340,13 @@ def details(kb: KnowledgeBase, passages: Sequence[Passage], lang: Lang) -> Card:
 
 def say(kb: KnowledgeBase, text: str, lang: Lang, heading: str = "") -> Card:
     """A sentence of the assistant's own (a clarifying question, an offer) as a card part."""
-    return _card(kb, _lang(lang), heading, [plain(*text.split("\n"))], [])
+    return _card(kb, stored(lang), heading, [plain(*text.split("\n"))], [])
 
 
 def merge(kb: KnowledgeBase, cards: Sequence[Card], lang: Lang) -> Card:
     """Several answers to one message as one card: the procedure's heading is said once, a
     different one heads its own part, and the sources of all are listed together."""
-    lg = _lang(lang)
+    lg = stored(lang)
     heading = next((c.heading for c in cards if c.heading), "")
     sections: list[Section] = []
     seen_titles = {heading}
@@ -365,7 +362,7 @@ def merge(kb: KnowledgeBase, cards: Sequence[Card], lang: Lang) -> Card:
 def material_check(kb: KnowledgeBase, procedure_id: str, material_ids: Sequence[str],
                    lang: Lang) -> Card:
     """"Do I need X?": yes with its qualifier, or no because the list does not have it."""
-    lg = _lang(lang)
+    lg = stored(lang)
     listed_ids = {m.material_id: m for m in kb.materials_for(procedure_id, lg)}
     name = pick(kb.procedure(procedure_id).name, lg)
     lines: list[str] = []
@@ -385,7 +382,7 @@ def material_check(kb: KnowledgeBase, procedure_id: str, material_ids: Sequence[
 
 def fee_overview(kb: KnowledgeBase, procedure_ids: Sequence[str], lang: Lang) -> Card:
     """The fee question without a procedure: each stated fee with what it covers."""
-    lg = _lang(lang)
+    lg = stored(lang)
     ids = list(procedure_ids) or list(kb.procedures)
     by_fee: dict[tuple[str, str], list[str]] = {}
     silent: list[str] = []
@@ -411,7 +408,7 @@ def fee_overview(kb: KnowledgeBase, procedure_ids: Sequence[str], lang: Lang) ->
 def validity(kb: KnowledgeBase, procedure_id: str | None, key_type: str | None,
              lang: Lang) -> Card:
     """How long a certificate is valid and what a procedure does to it, where the sources say."""
-    lg = _lang(lang)
+    lg = stored(lang)
     scope = ({procedure_id} if procedure_id else
              {p.id for p in kb.procedures.values() if key_type and p.key_type_id == key_type}
              or set(kb.procedures))

@@ -29,7 +29,7 @@ from sanic.response import HTTPResponse, json, raw
 
 from knowledge.query import KnowledgeBase, Line, OfficeInfo, pick, shared_kb
 from knowledge.search import OFFICES, PASSWORD, PROCEDURE, TOPIC, Hit, prepare, search
-from knowledge.text import detect_language, to_traditional
+from knowledge.text import detect_language, stored, to_traditional
 from replies import render
 from webapp.staff_auth import staff_only
 
@@ -65,10 +65,6 @@ blueprint = Blueprint("staff_console")
 
 
 # --- cards: plain data, shared by the page and the CLI ---------------------------------------
-def _lg(lang: str) -> str:
-    return "en" if lang == "en" else "zh"
-
-
 def _line(kb: KnowledgeBase, line: Line, lg: str) -> dict[str, str]:
     return {"text": line.text, "source": kb.source_label(line.source, lg)}
 
@@ -90,7 +86,7 @@ def _conflicts(kb: KnowledgeBase, procedure_id: str, lg: str) -> list[dict[str, 
 
 def procedure_card(kb: KnowledgeBase, hit: Hit, lang: str) -> dict[str, Any]:
     """Everything staff may need to read out about one procedure, each line with its source."""
-    lg, pid = _lg(lang), hit.id
+    lg, pid = stored(lang), hit.id
     p = kb.procedure(pid)
     fee = kb.fee_for(pid, lg)
     name = pick(p.name, lg)
@@ -120,13 +116,13 @@ def procedure_card(kb: KnowledgeBase, hit: Hit, lang: str) -> dict[str, Any]:
 
 
 def topic_card(kb: KnowledgeBase, hit: Hit, lang: str) -> dict[str, Any]:
-    lg, t = _lg(lang), kb.topics[hit.id]
+    lg, t = stored(lang), kb.topics[hit.id]
     return {"type": TOPIC, "id": hit.id, "title": pick(t.name, lg), "summary": pick(t.text, lg),
             "source": kb.source_label(t.source, lg)}
 
 
 def offices_card(kb: KnowledgeBase, hit: Hit, lang: str) -> dict[str, Any]:
-    lg, group = _lg(lang), kb.office_groups[hit.id]
+    lg, group = stored(lang), kb.office_groups[hit.id]
     offices = kb.offices_for(group=hit.id, region=hit.region, lang=lg)
     return {"type": OFFICES, "id": hit.id, "title": pick(group.name, lg),
             "source": kb.source_label(group.source, lg),
@@ -134,7 +130,7 @@ def offices_card(kb: KnowledgeBase, hit: Hit, lang: str) -> dict[str, Any]:
 
 
 def password_card(kb: KnowledgeBase, hit: Hit, lang: str) -> dict[str, Any]:
-    lg, pw = _lg(lang), kb.passwords[hit.id]
+    lg, pw = stored(lang), kb.passwords[hit.id]
     used_by = [pick(p.name, lg) for p in kb.procedures.values() if hit.id in p.password_ids]
     return {"type": PASSWORD, "id": hit.id, "title": pick(pw.system, lg),
             "password": pw.password, "summary": pick(pw.note, lg),
@@ -165,7 +161,7 @@ def console_lang(query: str, requested: str | None) -> ConsoleLang:
 
 
 def labels(kb: KnowledgeBase, lang: str) -> dict[str, str]:
-    lg = _lg(lang)
+    lg = stored(lang)
     return {key: kb.phrase(pid, lg).rstrip("：: ") for key, pid in LABELS.items()}
 
 

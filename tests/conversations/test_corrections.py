@@ -14,13 +14,13 @@ import pytest
 from support import joined
 
 from knowledge.query import KnowledgeBase, pick
-from knowledge.text import Lang, detect_language, localise
+from knowledge.text import Lang, detect_language, localise, stored
 
 pytestmark = pytest.mark.conversation
 
 
 def in_script(kb: KnowledgeBase, text: dict | str, lang: Lang) -> str:
-    lg = "en" if lang == "en" else "zh"
+    lg = stored(lang)
     return localise(pick(text, lg) if isinstance(text, dict) else text, lang)
 
 
@@ -35,7 +35,7 @@ def test_the_customs_list_says_only_some_offices_are_listed(chat, kb: KnowledgeB
     lang = detect_language(message)
     assert detect_language(reply) == lang
     assert "010-85732112" in reply  # the offices themselves are still listed
-    lg = "en" if lang == "en" else "zh"
+    lg = stored(lang)
     for note in kb.group_notes("beijing_customs", lg):
         assert localise(note.text, lang) in reply
     assert "002 II(I)" in reply
@@ -54,7 +54,7 @@ def test_a_name_change_is_not_covered_and_the_hotline_is_given(chat, kb: Knowled
     assert in_script(kb, kb.topics["name_change"].text, lang) in reply
     assert "010-58103599" in reply
     # not answered as the 13-to-18-digit information change
-    lg = "en" if lang == "en" else "zh"
+    lg = stored(lang)
     change_proof = next(m.name for m in kb.materials_for("mofcom_info_change", lg)
                         if m.material_id == "change_certificate")
     assert localise(change_proof, lang) not in reply
@@ -96,7 +96,7 @@ def test_a_beijing_reissue_is_free_of_charge(chat, kb: KnowledgeBase, message: s
     reply = joined(chat(message))
     lang = detect_language(message)
     assert detect_language(reply) == lang
-    lg = "en" if lang == "en" else "zh"
+    lg = stored(lang)
     assert localise(kb.fee_for("mofcom_reissue", lg).text, lang) in reply
     name = pick(kb.procedure("mofcom_reissue").name, lg)
     assert localise(kb.phrase("fee_not_stated", lg, name=name), lang) not in reply

@@ -10,7 +10,7 @@ import pytest
 from support import joined
 
 from knowledge.query import KnowledgeBase, pick
-from knowledge.text import detect_language, localise
+from knowledge.text import detect_language, localise, stored
 
 pytestmark = pytest.mark.conversation
 
@@ -72,7 +72,7 @@ def test_materials_of_every_procedure(chat, kb: KnowledgeBase, message: str,
                                       procedure_id: str) -> None:
     reply = joined(chat(message))
     lang = detect_language(message)
-    lg = "en" if lang == "en" else "zh"
+    lg = stored(lang)
     proc = kb.procedure(procedure_id)
     assert localise(pick(proc.name, lg), lang) in reply
     for line in kb.materials_for(procedure_id, lg):
