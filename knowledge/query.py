@@ -243,26 +243,6 @@ class KnowledgeBase:
         others = tuple(p for p in fitting if p is not chosen)
         return Resolution(chosen, alternatives=others)
 
-    def search(self, text: str, limit: int = 5) -> list[m.Procedure]:
-        """Procedures a staff search names, best first: a named procedure, then key+kind."""
-        ents = self.entities(text)
-        ranked: list[m.Procedure] = [self.procedures[p] for p in ents.get("procedure", [])]
-        kinds = ents.get("kind", []) or [None]
-        keys = ents.get("key_type", []) or [None]
-        for kind in kinds:
-            for key in keys:
-                if kind is None and key is None:
-                    continue
-                res = self.resolve(key, kind, next(iter(ents.get("channel", [])), None),
-                                   next(iter(ents.get("region", [])), None))
-                found = [res.procedure, *res.alternatives] if res.procedure else [
-                    self.procedures[o] for o in res.options if o in self.procedures]
-                if res.ask == "key_type":
-                    found = [p for p in self.procedures.values()
-                             if p.kind_id == kind and p.region is None]
-                ranked += [p for p in found if p is not None]
-        return list(dict.fromkeys(ranked))[:limit]
-
     # --- facts of a procedure ------------------------------------------------------------
     def procedure(self, procedure_id: str) -> m.Procedure:
         return self.procedures[procedure_id]

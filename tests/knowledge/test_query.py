@@ -7,7 +7,13 @@ from datetime import date, datetime
 import pytest
 
 from knowledge.query import KnowledgeBase, pick
+from knowledge.search import PROCEDURE, search
 from knowledge.text import detect_language
+
+
+def procedures_found(kb: KnowledgeBase, text: str) -> list[str]:
+    """The procedures the staff search (the one search there is) lists for these words."""
+    return [h.id for h in search(kb, text) if h.kind == PROCEDURE]
 
 PROCEDURES = [
     "mofcom_first_online", "mofcom_first_offline", "mofcom_reissue", "mofcom_additional",
@@ -47,11 +53,11 @@ def test_every_procedure_has_its_facts_in_both_languages(kb: KnowledgeBase, proc
 ])
 def test_search_finds_the_procedure_from_aliases(kb: KnowledgeBase, text: str,
                                                   expected: str) -> None:
-    assert kb.search(text)[0].id == expected
+    assert procedures_found(kb, text)[0] == expected
 
 
 def test_search_without_a_key_type_offers_both_keys(kb: KnowledgeBase) -> None:
-    ids = [p.id for p in kb.search("補辦")]
+    ids = procedures_found(kb, "補辦")
     assert "mofcom_reissue" in ids and "eport_replacement" in ids
 
 
