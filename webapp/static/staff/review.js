@@ -17,19 +17,7 @@
   };
   let options = null;
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (k === "text") node.textContent = v;
-      else if (k === "class") node.className = v;
-      else node.setAttribute(k, v);
-    }
-    for (const child of children) {
-      if (child === null || child === undefined || child === "") continue;
-      node.append(typeof child === "string" ? document.createTextNode(child) : child);
-    }
-    return node;
-  }
+  const el = window.EKeyStaff.el;  // staff.js, loaded first
 
   async function api(path, init) {
     const opts = Object.assign({ headers: {} }, init || {});

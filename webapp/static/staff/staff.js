@@ -414,5 +414,6 @@
       .catch((err) => logout(err instanceof AuthError ? err.message : ""));
   }
 
+  window.EKeyStaff = { el };  // shared with review.js
   document.addEventListener("DOMContentLoaded", start);
 })();
