@@ -31,7 +31,7 @@ from actions.decide import (
 from actions.language import reply_language
 from actions.slots import only_changes
 from knowledge.dates import parse_date
-from knowledge.passages import Hit
+from knowledge.passages import Hit, names_stage
 from knowledge.query import KnowledgeBase, Resolution, pick, shared_kb
 from knowledge.text import Lang, stored
 from knowledge.workdays import TZ
@@ -47,12 +47,19 @@ PROCEDURE_FACETS = {"procedure", "materials", "steps", "times", "collect", "chan
 DETAIL_MIN_SCORE = 6.0
 DETAIL_SHORT_SCORE, DETAIL_SHORT_COVERAGE = 3.5, 0.9
 DETAIL_RELATIVE = 0.8
+DETAIL_COVERING = 0.6
 MAX_DETAILS = 3
+# How many of the closest passages are read: enough to reach a longer sentence that names who
+# acts behind a dozen short ones that name the same letter.
+PASSAGES_READ = 40
 # Facets answered whole from one record, whatever the procedure.
 RECORD_FACETS = {"password", "fee", "contact", "hours", "open_now", "validity"}
 # A procedure is taken from the passages on weaker evidence when its sentences alone
 # share the message's words: no other procedure's sentence reaches this share of its score.
 DOMINANT_SCORE, DOMINANT_RATIO = 4.5, 0.6
+# Facets whose answer a procedure's overview (render.overview) already contains in full.
+# Not materials or times: "do I need X" and "if I submit on May 6" add to the overview's.
+OVERVIEW_SHOWS = {"password"}
 # Which passages a facet's own answer already shows in full.
 SHOWN_BY_FACET = {"procedure": {"summary", "material", "time", "password"},
                   "materials": {"material"}, "steps": {"step"}, "times": {"time"},
@@ -66,11 +73,19 @@ def _fits(proc: Any, kinds: list[str], channels: list[str]) -> bool:
         not channels or proc.variant is None or proc.variant in channels)
 
 
-def _key_of_offices(kb: KnowledgeBase, groups: list[str]) -> str | None:
-    """The key an office serves, when the offices named serve one key only ("发证机构")."""
+def _key_of_named(kb: KnowledgeBase, ents: dict[str, list[str]]) -> str | None:
+    """The key that the offices or passwords named belong to, when they belong to one key
+    only ("发证机构", "电子口岸卡密码锁了")."""
+    groups, passwords = set(ents.get("office_group", [])), set(ents.get("password", []))
     keys = {p.key_type_id for p in kb.procedures.values()
-            if set(groups) & set(p.office_groups)} if groups else set()
+            if groups & set(p.office_groups) or passwords & set(p.password_ids)}
     return keys.pop() if len(keys) == 1 else None
+
+
+def _strongest(hits: list[Hit], among: int = 3) -> Hit | None:
+    """The first of the best few passages that is evidence, else the best: a short
+    sentence sharing one rare word ("未通过") may outscore the one sharing four."""
+    return next((h for h in hits[:among] if is_evidence(h)), hits[0] if hits else None)
 
 
 class ActionAnswer(Action):
@@ -93,16 +108,21 @@ class ActionAnswer(Action):
                                                      "last_facet"))
 
         resolution = self._resolve(kb, tracker, ents)
-        key_type = ents["key_type"][0] if "key_type" in ents else tracker.get_slot("key_type")
-        hits = self._passages(kb, u.content, resolution.procedure, key_type)
+        # A password belongs to one card; an office named does not narrow the search, as
+        # customs offices also register the companies that later apply for cards.
+        key_type = ents["key_type"][0] if "key_type" in ents else (
+            tracker.get_slot("key_type")
+            or _key_of_named(kb, {"password": ents.get("password", [])}))
+        # A weak kind ("new", "apply") does not narrow the search; "unlocking" does.
+        kinds = [k for k in ents.get("kind", []) if k in kb.kinds and not kb.kinds[k].weak]
+        hits = self._passages(kb, u.content, resolution.procedure, key_type, kinds)
         if resolution.procedure is None:
             resolution = self._by_passages(kb, resolution, hits, ents)
             if resolution.procedure is not None:
-                hits = self._passages(kb, u.content, resolution.procedure, key_type)
+                hits = self._passages(kb, u.content, resolution.procedure, key_type, kinds)
         procedure_id = resolution.procedure.id if resolution.procedure else None
-        whole = self._passages(kb, u.text, resolution.procedure, key_type)[:1]
-        if not should_answer(kb, u, context, hits[0] if hits else None,
-                             whole[0] if whole else None):
+        whole = self._passages(kb, u.text, resolution.procedure, key_type, kinds)
+        if not should_answer(kb, u, context, _strongest(hits), _strongest(whole)):
             send(dispatcher, fallback_reply(kb, lang), lang)
             capture(tracker, "out_of_scope" if u.intent == "out_of_scope" else "fallback", lang)
             return events
@@ -122,7 +142,7 @@ class ActionAnswer(Action):
             proc = resolution.procedure
             events += [SlotSet("procedure", procedure_id), SlotSet("key_type", proc.key_type_id),
                        SlotSet("kind", proc.kind_id), SlotSet("pending_facet", None)]
-        details = self._details(hits, facets)
+        details = self._details(self._answering(kb, u, hits), facets)
         if details and not asked and u.intent in REFUSED_INTENTS:
             # Kept only for what our sentences say ("激活邮件收不到"): those sentences are the
             # answer, not an overview of a procedure that nobody asked for.
@@ -134,6 +154,9 @@ class ActionAnswer(Action):
             needs_procedure = ["location"]  # which key? their offices differ
         if needs_procedure and procedure_id is None:
             reply = self._clarify(kb, resolution, tracker, lang)
+            # No facet is answered before the question back, so no passage is shown by one;
+            # one passage per procedure, as each procedure may say it differently.
+            details = self._details(self._answering(kb, u, hits), [], across=True)
             # Before a question back, with no key named, the passages come from every
             # procedure: quote only what clearly answers ("open" → "account opening permit").
             if not key_type:
@@ -148,6 +171,8 @@ class ActionAnswer(Action):
             capture(tracker, "clarify", lang, facet=needs_procedure[0])
             return events + [SlotSet("pending_facet", needs_procedure[0])]
 
+        if "procedure" in facets:  # the overview lists them already
+            facets = [f for f in facets if f not in OVERVIEW_SHOWS]
         cards = [self._answer(kb, f, procedure_id, tracker, u, lang, facets) for f in facets]
         # Beside an answer read from a record (a password, a fee, an office's hours or phone)
         # a quote must clearly add to it: several of the message's own terms, not one word
@@ -180,17 +205,20 @@ class ActionAnswer(Action):
         return latest
 
     @staticmethod
-    def _passages(kb: KnowledgeBase, text: str, procedure: Any, key_type: str | None
-                  ) -> list[Hit]:
-        """The knowledge base's sentences closest to the question, within what it is about."""
+    def _passages(kb: KnowledgeBase, text: str, procedure: Any, key_type: str | None,
+                  kinds: list[str] = ()) -> list[Hit]:
+        """The knowledge base's sentences closest to the question, within what it is about:
+        the procedure, else the key's and the named kinds' procedures ("does unlocking
+        change the validity" is not answered from the information change)."""
         if not text.strip():
             return []
         scope: set[str | None] | None = None
         if procedure is not None:
             scope = {procedure.id, None}
-        elif key_type:
-            scope = {p.id for p in kb.procedures.values() if p.key_type_id == key_type} | {None}
-        return kb.passage_index.search(text, scope, limit=8)
+        elif key_type or kinds:
+            scope = {p.id for p in kb.procedures.values()
+                     if key_type in (None, p.key_type_id) and _fits(p, kinds, [])} | {None}
+        return kb.passage_index.search(text, scope, limit=PASSAGES_READ)
 
     @staticmethod
     def _by_passages(kb: KnowledgeBase, resolution: Resolution, hits: list[Hit],
@@ -261,8 +289,26 @@ class ActionAnswer(Action):
         return topic if not named or closest == f"topic/{topic}" else None
 
     @staticmethod
-    def _details(hits: list[Hit], facets: list[str]) -> list[Hit]:
-        """Passages that answer the question directly and the facet answers do not show."""
+    def _answering(kb: KnowledgeBase, u: Understanding, hits: list[Hit]) -> list[Hit]:
+        """The passages that can answer the kind of question asked: "who signs it" is
+        answered by a sentence naming someone ("由受托人签字"), not by the shorter one
+        that only says the letter is signed. A stage's meaning ("已提交：...") answers only
+        a message that names the stage."""
+        hits = [h for h in hits if h.passage.kind != "stage" or names_stage(u.text, h.passage)]
+        if "who" not in u.facets:
+            return hits
+        named = [h for h in hits if kb.names_actor(h.passage.zh) or kb.names_actor(h.passage.en)]
+        return named or hits
+
+    @staticmethod
+    def _details(hits: list[Hit], facets: list[str], across: bool = False) -> list[Hit]:
+        """Passages that answer the question directly and the facet answers do not show.
+
+        Besides those close to the best, a passage with all of the best one's terms counts
+        even when it is longer (BM25 shortens the score of long sentences): "用户名" is ruled
+        in a long step of the first application as well as in the reissue's short one.
+        ``across`` procedures, each procedure's best passage only.
+        """
         if not hits:
             return []
         best = hits[0]
@@ -270,9 +316,26 @@ class ActionAnswer(Action):
                 best.score >= DETAIL_SHORT_SCORE and best.coverage >= DETAIL_SHORT_COVERAGE):
             return []
         shown = set().union(*(SHOWN_BY_FACET.get(f, set()) for f in facets))
-        top = hits[0].score
-        return [h for h in hits[:MAX_DETAILS] if h.score >= top * DETAIL_RELATIVE
-                and h.passage.kind not in shown]
+        out: list[Hit] = []
+        owners: set[str] = set()
+        for h in hits:
+            close = h.score >= best.score * DETAIL_RELATIVE
+            as_full = (best.terms >= 2 and h.coverage >= best.coverage
+                       and h.terms >= best.terms and h.score >= best.score * DETAIL_COVERING)
+            owner = h.passage.procedure_id
+            if not (close or as_full) or h.passage.kind in shown or (
+                    across and owner is not None and owner in owners):
+                continue
+            if owner is not None:
+                owners.add(owner)
+            out.append(h)
+        # Where the sources disagree the answer must say so: a conflict that qualifies is
+        # never the one left out.
+        shown, rest = out[:MAX_DETAILS], out[MAX_DETAILS:]
+        conflict = next((h for h in rest if h.passage.kind == "conflict"), None)
+        if conflict and not any(h.passage.kind == "conflict" for h in shown):
+            shown[-1] = conflict
+        return shown
 
     @staticmethod
     def _resolve(kb: KnowledgeBase, tracker: Tracker, ents: dict[str, list[str]]) -> Resolution:
@@ -285,7 +348,7 @@ class ActionAnswer(Action):
         steering = {"key_type", "kind", "channel", "region"} & set(ents)
         if not steering and slot("procedure") in kb.procedures:
             return Resolution(kb.procedure(slot("procedure")))
-        key_type = slot("key_type") or _key_of_offices(kb, ents.get("office_group", []))
+        key_type = slot("key_type") or _key_of_named(kb, ents)
         res = kb.resolve(key_type, slot("kind"), slot("channel"), slot("region"))
         if res.ask == "kind" and key_type and slot("channel"):
             # "e-port card on site": only one procedure of that key has that route

@@ -45,6 +45,9 @@ OWN_ENTITIES = {"key_type", "procedure", "office_group", "topic", "password"}
 # least this probability: the cue says it is mentioned, the classifier that it is asked.
 SECOND_FACET_SUPPORT = 0.01
 MAX_FACETS = 3
+# Kinds of business a password is the symptom of: "my card password is locked" asks how to
+# unlock the card as well as what the password is.
+PASSWORD_SYMPTOM_KINDS = {"unlock"}
 # Below this, an in-scope intent for a message that names nothing of ours, with no context,
 # is a guess (logistic-regression probabilities over 23 intents; see the README).
 UNGROUNDED_MIN_CONFIDENCE = 0.7
@@ -90,6 +93,7 @@ def understand(kb: KnowledgeBase, message: dict[str, Any]) -> Understanding:
     others = kb.lookalike_spans(text) if typed else []
     entities: dict[str, list[str]] = {}
     content = list(text)
+    documents = [(mt.start, mt.end) for mt in kb.material_matcher.find(text)] if typed else []
     for ent in message.get("entities") or []:
         start, end = ent.get("start"), ent.get("end")
         if isinstance(start, int) and isinstance(end, int) and any(
@@ -98,8 +102,9 @@ def understand(kb: KnowledgeBase, message: dict[str, Any]) -> Understanding:
         values = entities.setdefault(str(ent.get("entity")), [])
         if ent.get("value") not in values:
             values.append(ent.get("value"))
-        if ent.get("entity") in SCOPE_ENTITIES and isinstance(start, int) and isinstance(end, int):
-            content[start:end] = " " * (end - start)
+        if ent.get("entity") in SCOPE_ENTITIES and isinstance(start, int) and isinstance(end, int) \
+                and not any(a <= start and end <= b for a, b in documents):
+            content[start:end] = " " * (end - start)  # "电子签章" in a letter's name stays
     for cue in kb.facet_matcher.find(text) if typed else []:
         if cue.target_id in ANSWERED_FACETS:  # "通知我" is about the subject, not a question
             content[cue.start:cue.end] = " " * (cue.end - cue.start)
@@ -123,6 +128,8 @@ def facets_asked(u: Understanding, pending: str | None = None,
     if primary is None and not ANSWERED_FACETS & set(u.facets) and not u.materials:
         primary = pending or previous
     out = [primary] if primary else []
+    if primary == "password" and PASSWORD_SYMPTOM_KINDS & set(u.entities.get("kind", [])):
+        out.append("procedure")  # "密码锁了怎么办": the unlocking, beside the password
     if "validity" in u.facets and primary in {"times", "procedure", None}:
         out = ["validity"]  # "有效期多久" asks how long the card is valid, not processing time
     elif "definition" in u.facets and (primary in {"procedure", None}

@@ -26,6 +26,7 @@ from actions.chitchat import send
 from actions.language import reply_language
 from actions.slots import only_changes
 from knowledge.dates import parse_date
+from knowledge.passages import names_stage
 from knowledge.query import KnowledgeBase, pick, shared_kb
 from knowledge.text import Lang, normalise, stored
 from knowledge.workdays import TZ
@@ -158,8 +159,33 @@ def ask_action(action_name: str, phrase_id: str, with_buttons: bool = False) -> 
 ActionAskTrackProcedure = ask_action("action_ask_track_procedure", "track_ask_procedure",
                                      with_buttons=True)
 ActionAskTrackSubmitted = ask_action("action_ask_track_submitted", "track_ask_date")
-ActionAskStatusReference = ask_action("action_ask_status_reference", "status_ask_reference")
 ActionAskStatusCode = ask_action("action_ask_status_code", "status_ask_code")
+
+
+class ActionAskStatusReference(Action):
+    """Asks for the reference. A message that names a stage ("显示核验未通过怎么办",
+    "status says verification failed, what now") first hears what the stage means and what
+    to do: that needs no reference, and the user may be reading the online system's status,
+    not one registered here."""
+
+    def name(self) -> str:
+        return "action_ask_status_reference"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        kb, lang = shared_kb(), reply_language(tracker)
+        lg = stored(lang)
+        question = kb.phrase("status_ask_reference", lg)
+        text = _text(tracker)
+        hits = kb.passage_index.search(text, limit=8) if normalise_reference(text) is None else []
+        # A stage named as the status shows it ("review failed"), best match first.
+        stages = [h.passage for h in hits if names_stage(text, h.passage)][:2]
+        if stages:
+            send(dispatcher, render.Reply.of(render.merge(kb, [
+                render.details(kb, stages, lang), render.say(kb, question, lang)], lang)), lang)
+        else:
+            send(dispatcher, render.Reply(question, []), lang)
+        return only_changes(tracker, [SlotSet("lang", lang)])
 
 
 class ActionTrackRegister(Action):

@@ -52,7 +52,9 @@ _COMPOUNDS = ((re.compile(r"\buser[ -]?names?\b"), "username"),
               (re.compile(r"\blog[ -]?in\b"), "login"),
               (re.compile(r"\be[ -]?mails?\b"), "email"),
               (re.compile(r"\be[ -]?keys?\b"), "ekey"),
-              (re.compile(r"\be[ -]?port\b"), "eport"))
+              (re.compile(r"\be[ -]?port\b"), "eport"),
+              (re.compile(r"\b(?:e[ -]?|electronic )signatures?\b"), "esignature"),
+              (re.compile(r"\belectronic keys?\b"), "ekey"))
 
 
 def features(text: str) -> list[str]:
@@ -68,7 +70,12 @@ def features(text: str) -> list[str]:
                 if b not in _QUESTION_BIGRAMS]
     for pattern, spelling in _COMPOUNDS:
         norm = pattern.sub(spelling, norm)
-    out += _STEMMER.stemWords(w for w in _LATIN.findall(norm) if w not in _STOP)
+    words = []
+    for w in _LATIN.findall(norm):
+        words.append(w)
+        if "-" in w:  # "pre-review" is also a review, "re-check" a check; "pre" says nothing
+            words += [part for part in w.split("-") if len(part) >= 4]
+    out += _STEMMER.stemWords(w for w in words if w and w not in _STOP)
     return out
 
 
@@ -82,6 +89,15 @@ class Passage:
     zh: str
     en: str
     source: str
+    # The procedures a fact of no one procedure speaks about (a conflict, a stage): it is
+    # searched within them only. Empty: a general fact, searched everywhere.
+    applies_to: tuple[str, ...] = ()
+
+    def within(self, scope: set[str | None]) -> bool:
+        """Whether a search within these procedures (None: general facts) reads this."""
+        if self.applies_to:
+            return any(p in scope for p in self.applies_to)
+        return self.procedure_id in scope
 
     def text(self, lang: str) -> str:
         return self.en if lang == "en" else self.zh
@@ -128,8 +144,9 @@ def collect_passages(kb: KnowledgeBase) -> list[Passage]:
         topic_zh, topic_en = _text(c.topic)
         values_zh = "；".join(f"{v['text']['zh']}（{v['source']}）" for v in c.values)
         values_en = "; ".join(f"{v['text']['en']} ({v['source']})" for v in c.values)
-        add(f"conflict/{c.id}", "conflict", None, f"{topic_zh}：{values_zh}",
-            f"{topic_en}: {values_en}", ", ".join(v["source"] for v in c.values))
+        out.append(Passage(f"conflict/{c.id}", "conflict", None, f"{topic_zh}：{values_zh}",
+                           f"{topic_en}: {values_en}", ", ".join(v["source"] for v in c.values),
+                           tuple(c.applies_to)))
     for t in kb.topics.values():
         name_zh, name_en = _text(t.name)
         text_zh, text_en = _text(t.text)
@@ -157,13 +174,23 @@ def _stage_passages() -> list[Passage]:
             zh = f"{st['name']['zh']}：{st['meaning']['zh']}{st['todo']['zh']}"
             en = f"{st['name']['en']}: {st['meaning']['en']} {st['todo']['en']}"
             out.append(Passage(f"stage/{wf['id']}/{st['id']}", "stage", None, zh, en,
-                               wf["source"]))
+                               wf["source"], tuple(wf["procedures"])))
     # The same stage in another workflow, saying less once its silences are set aside
     # ("核验未通过" of a cancellation), would outrank the fuller one only for being short.
     said = [indexed_text(p.zh).replace(" ", "") for p in out]
     return [p for i, p in enumerate(out)
             if not any(j != i and said[i] != said[j] and said[i] in said[j]
                        for j in range(len(out)))]
+
+
+def names_stage(text: str, passage: Passage) -> bool:
+    """Whether a message names a stage passage's stage as a status shows it ("核验没通过",
+    "review failed"): a stage's meaning answers a question about that status only."""
+    said = normalise(text)
+    for spoken, written in _SPOKEN:
+        said = said.replace(spoken, written)
+    names = (passage.zh.split("：", 1)[0], passage.en.split(":", 1)[0])
+    return passage.kind == "stage" and any(n.strip() and normalise(n) in said for n in names)
 
 
 # A clause saying what the sources leave out ("来源未写明注销未通过后如何处理") states no fact:
@@ -227,7 +254,7 @@ class PassageIndex:
         known = float(self._idf[query.indices].sum())
         ranked = sorted(
             (i for i, s in enumerate(scores) if s > 0
-             and (scope is None or self.passages[i].procedure_id in scope)),
+             and (scope is None or self.passages[i].within(scope))),
             key=lambda i: -scores[i])
         return [Hit(self.passages[i], float(scores[i]), float(matched[i]) / known,
                     int(terms[i])) for i in ranked[:limit]]

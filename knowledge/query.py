@@ -174,6 +174,11 @@ class KnowledgeBase:
         """The facets a message asks about (knowledge/data/facets.yaml), in order of mention."""
         return list(dict.fromkeys(mt.target_id for mt in self.facet_matcher.find(text)))
 
+    def names_actor(self, text: str) -> bool:
+        """Whether a sentence names someone who acts (facets.yaml `actor`): what a "who"
+        question needs of its answer."""
+        return any(mt.target_id == "actor" for mt in self.facet_matcher.find(text))
+
     def materials_named(self, text: str) -> list[str]:
         """Material ids a message names by their short names ("营业执照", "power of attorney")."""
         return list(dict.fromkeys(mt.target_id for mt in self.material_matcher.find(text)))

@@ -49,3 +49,50 @@ def test_materials_and_place_in_one_message_list_the_materials_once(chat) -> Non
     reply = joined(chat("新公司办电子口岸卡要带什么，海淀哪里能办"))
     assert "知春路" in reply
     assert reply.count("需要准备的材料") == 1
+
+
+def test_a_who_question_is_answered_by_the_sentence_naming_who(chat) -> None:
+    reply = joined(chat("the confirmation letter - who is supposed to sign it?"))
+    assert "trustee" in reply
+
+
+def test_a_chinese_who_question_is_answered_by_the_sentence_naming_who(chat) -> None:
+    reply = joined(chat("签章确认函是谁签字"))
+    assert "受托人" in reply
+
+
+def test_a_password_named_beside_a_lock_gets_the_unlocking_and_the_password_once(chat) -> None:
+    reply = joined(chat("電子口岸卡密碼鎖了怎麼辦"))
+    assert "營業執照" in reply  # what to bring to unlock
+    assert reply.count("88888888") == 1 or "解鎖後" in reply
+    assert reply.count("默認/初始密碼") == 1
+    english = joined(chat("e-port card pin got locked, what now"))
+    assert "business licence" in english and "88888888" in english
+
+
+def test_a_rule_each_procedure_states_differently_is_quoted_for_each(chat) -> None:
+    reply = joined(chat("登录系统用户名有什么要求"))
+    assert "大写" in reply and "原用户名" in reply
+
+
+def test_the_online_systems_confirm_upload_button_is_reachable(chat) -> None:
+    reply = joined(chat("once the files are uploaded do I have to press another button?"))
+    assert "Confirm Upload" in reply
+
+
+def test_a_renewal_adds_the_e_signature_at_the_same_time(chat) -> None:
+    reply = joined(chat("when we renew the e-key, is the electronic signature added too?"))
+    assert "at the same time" in reply
+
+
+def test_another_cards_conflicts_and_kinds_are_not_quoted(chat) -> None:
+    reply = joined(chat("forgot my e-port card pin and now it is locked after 3 tries"))
+    assert "business licence" in reply
+    assert "001 §1 step 7" not in reply and "working days" not in reply
+
+
+
+def test_a_kind_named_keeps_other_kinds_sentences_out(chat) -> None:
+    validity = joined(chat("does unlocking the card change how long the certificate is valid"))
+    assert "unchanged" in validity
+    assert "18-digit" not in validity and "13-digit" not in validity

@@ -32,3 +32,26 @@ def test_what_to_do_after_a_failed_verification_finds_the_resubmit_advice(
         kb: KnowledgeBase) -> None:
     best = kb.passage_index.search("核验没通过该怎么处理", None, limit=1)[0]
     assert "重新提交" in best.passage.zh
+
+
+def test_hyphenated_english_words_also_match_their_longer_parts() -> None:
+    assert "review" in features("pre-review") and "pre" not in features("pre-review")
+    assert set(features("electronic signature")) == set(features("e-signature"))
+
+
+def test_a_conflict_is_searched_only_within_the_procedures_it_applies_to(
+        kb: KnowledgeBase) -> None:
+    everywhere = {h.passage.id for h in kb.passage_index.search("登录系统用户名", None, 40)}
+    assert "conflict/first_login_name" in everywhere
+    eport = {p.id for p in kb.procedures.values() if p.key_type_id == "eport_card"} | {None}
+    within = {h.passage.id for h in kb.passage_index.search("登录系统用户名", eport, 40)}
+    assert "conflict/first_login_name" not in within
+
+
+def test_a_stage_is_named_only_by_its_own_name(kb: KnowledgeBase) -> None:
+    from knowledge.passages import names_stage
+    stage = next(p for p in kb.passage_index.passages
+                 if p.id == "stage/mofcom_key/review_failed")
+    assert names_stage("状态显示复核没通过", stage)
+    assert names_stage("it says Review Failed, what now", stage)
+    assert not names_stage("复核要多久", stage)
