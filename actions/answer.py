@@ -31,7 +31,7 @@ from actions.decide import (
 from actions.language import reply_language
 from actions.slots import only_changes
 from knowledge.dates import parse_date
-from knowledge.passages import Hit, names_stage
+from knowledge.passages import Hit, Passage, names_stage
 from knowledge.query import KnowledgeBase, Resolution, pick, shared_kb
 from knowledge.text import Lang, stored
 from knowledge.workdays import TZ
@@ -417,12 +417,20 @@ class ActionAnswer(Action):
                 kb.procedure(procedure_id).contact_ids or kb.procedure(procedure_id).office_groups):
             return render.steps(kb, procedure_id, lang)  # the steps name them
         if facet == "contact":
-            # A key type's own contacts; with no key named, every contact we know.
-            ids = self._union(kb, scope, "contact_ids") if scope else list(kb.contacts)
+            # A key type's own contacts, and its region's ("北京…在哪看": the Beijing portal
+            # and the forms' page); with no key named, every contact we know.
+            region = tracker.get_slot("region")
+            key = kb.procedure(procedure_id).key_type_id if procedure_id else key_type
+            local = [p.id for p in kb.procedures.values() if region and p.region == region
+                     and p.key_type_id == key and p.id not in scope]
+            ids = self._union(kb, scope + local, "contact_ids") if scope else list(kb.contacts)
             office_list = self._offices(kb, scope, tracker, ents, lg)
             phones = [o for o in office_list if o.phone]
             lines = [kb.contact_line(c, lg) for c in ids]
             blocks = [render.contacts(kb, lines, lang)] if lines else []
+            used = [] if "steps" in asked else self._steps_using(kb, procedure_id, ids)
+            if used:  # "在哪个系统填表，怎么登录": the system, and the step that uses it
+                blocks.append(render.details(kb, used, lang))
             if phones:
                 blocks.append(render.offices(kb, phones, lang, with_hours=False))
             return (render.merge(kb, blocks, lang) if blocks
@@ -439,6 +447,17 @@ class ActionAnswer(Action):
             # nobody should cross Beijing without knowing what to bring
             where = render.merge(kb, [render.materials(kb, procedure_id, lang), where], lang)
         return where
+
+    @staticmethod
+    def _steps_using(kb: KnowledgeBase, procedure_id: str | None, contact_ids: list[str]
+                     ) -> list[Passage]:
+        """A procedure's steps that name one of these websites or systems by address."""
+        if procedure_id is None:
+            return []
+        addresses = [kb.contacts[c].value for c in contact_ids if "." in kb.contacts[c].value]
+        return [p for p in kb.passage_index.passages
+                if p.procedure_id == procedure_id and p.kind == "step"
+                and any(a in p.zh for a in addresses)][:MAX_DETAILS]
 
     @staticmethod
     def _scope_procedures(kb: KnowledgeBase, procedure_id: str | None,

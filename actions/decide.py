@@ -36,8 +36,9 @@ ANSWERED_FACETS = set(FACET_OF_INTENT.values()) | {"validity", "definition"}
 REFUSED_INTENTS = {"out_of_scope", "nlu_fallback"}
 # Named things the passage search looks past: those that choose the procedure, and a
 # system's password, answered from its own record ("电子口岸卡密码" would otherwise pull in
-# every sentence about the card). Office and region names stay: "海关注册" is a step.
-SCOPE_ENTITIES = {"key_type", "kind", "procedure", "channel", "password"}
+# every sentence about the card), and a region, which chooses its own procedure ("北京这边"
+# alone would quote every Beijing sentence). Office names stay: "海关注册" is a step.
+SCOPE_ENTITIES = {"key_type", "kind", "procedure", "channel", "password", "region"}
 # Named things that belong to this assistant alone. A kind of business ("补办", "locked") is
 # not among them: other cards get lost and locked too.
 OWN_ENTITIES = {"key_type", "procedure", "office_group", "topic", "password"}
@@ -81,6 +82,10 @@ class Understanding:
     # "经营范围没有进出口 能去办对外贸易经营者备案吗" → "经营范围没有进出口 能去办 吗").
     content: str = ""
     key_types: list[str] = field(default_factory=list)   # every key named, not just the first
+    # A facet whose cue is only part of another facet's longer cue, and the longer one's
+    # facet: in "在哪看" the classifier may hear "在哪" (location), the user asks where to
+    # read it (contact).
+    swallowed: dict[str, str] = field(default_factory=dict)
 
 
 def understand(kb: KnowledgeBase, message: dict[str, Any]) -> Understanding:
@@ -105,16 +110,20 @@ def understand(kb: KnowledgeBase, message: dict[str, Any]) -> Understanding:
         if ent.get("entity") in SCOPE_ENTITIES and isinstance(start, int) and isinstance(end, int) \
                 and not any(a <= start and end <= b for a, b in documents):
             content[start:end] = " " * (end - start)  # "电子签章" in a letter's name stays
+    swallowed: dict[str, str] = {}
     for cue in kb.facet_matcher.find(text) if typed else []:
         if cue.target_id in ANSWERED_FACETS:  # "通知我" is about the subject, not a question
             content[cue.start:cue.end] = " " * (cue.end - cue.start)
+            for inner in kb.facet_matcher.inside(cue.term) - {cue.target_id}:
+                swallowed.setdefault(inner, cue.target_id)
     return Understanding(
         text=text, intent=str(intent.get("name") or ""),
         confidence=float(intent.get("confidence") or 0.0), ranking=ranking, entities=entities,
         facets=kb.facets_named(text) if typed else [],
         materials=kb.materials_named(text) if typed else [], lookalike=bool(others),
         content="".join(content) if typed else "",
-        key_types=kb.entities(text).get("key_type", []) if typed else [])
+        key_types=kb.entities(text).get("key_type", []) if typed else [],
+        swallowed=swallowed)
 
 
 def facets_asked(u: Understanding, pending: str | None = None,
@@ -125,6 +134,8 @@ def facets_asked(u: Understanding, pending: str | None = None,
     last, which a follow-up without a question word of its own asks again ("那电子口岸卡呢").
     """
     primary = FACET_OF_INTENT.get(u.intent) or (pending if u.intent == "inform" else None)
+    if primary in u.swallowed and primary not in u.facets:
+        primary = u.swallowed[primary]  # the user's own words were the longer cue's
     if primary is None and not ANSWERED_FACETS & set(u.facets) and not u.materials:
         primary = pending or previous
     out = [primary] if primary else []

@@ -78,6 +78,12 @@ class TermMatcher:
             i += len(hit)
         return found
 
+    def inside(self, term: str) -> set[str]:
+        """The targets of the shorter terms inside a matched term: "在哪看" (where to read
+        it, a contact cue) holds "在哪" (where, a location cue)."""
+        return {target for t, pairs in self._targets.items()
+                if t != term and t in term for _, target in pairs}
+
     @staticmethod
     def _fits(text: str, i: int, term: str) -> bool:
         if not text.startswith(term, i):

@@ -10,7 +10,7 @@ to Traditional when needed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from knowledge.passages import Passage
@@ -350,11 +350,20 @@ def merge(kb: KnowledgeBase, cards: Sequence[Card], lang: Lang) -> Card:
     heading = next((c.heading for c in cards if c.heading), "")
     sections: list[Section] = []
     seen_titles = {heading}
+    said: dict[str, set[str]] = {}  # a list's title -> its items so far: each said once
     for c in cards:
         if c.heading and c.heading not in seen_titles:
             seen_titles.add(c.heading)
             sections.append(Section([], title=c.heading, kind="heading"))
-        sections += c.sections
+        for section in c.sections:
+            if section.title and section.style == "bullets":
+                before = said.setdefault(section.title, set())
+                items = [i for i in section.items if i not in before]
+                before.update(items)
+                if not items:
+                    continue
+                section = replace(section, items=items)
+            sections.append(section)
     refs = [s.ref for c in cards for s in c.sources]
     return _card(kb, lg, heading, sections, refs)
 

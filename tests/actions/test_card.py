@@ -81,3 +81,12 @@ def test_traditional_converts_the_words_but_keeps_the_citations(kb: KnowledgeBas
     assert all(s.ref == to_traditional(s.ref) or s.ref.isascii() for s in card.sources)
     plain = render.materials(kb, "mofcom_unlock", "zh-Hans")
     assert [s.ref for s in card.sources] == [s.ref for s in plain.sources]
+
+
+def test_a_sentence_two_parts_of_one_answer_quote_is_said_once(kb: KnowledgeBase) -> None:
+    step = next(p for p in kb.passage_index.passages if p.id == "mofcom_unlock/step/0")
+    other = next(p for p in kb.passage_index.passages if p.id == "mofcom_unlock/step/1")
+    merged = render.merge(kb, [render.details(kb, [step], "zh-Hans"),
+                               render.details(kb, [step, other], "zh-Hans")], "zh-Hans")
+    text = merged.text()
+    assert text.count(step.zh) == 1 and other.zh in text

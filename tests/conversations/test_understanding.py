@@ -96,3 +96,16 @@ def test_a_kind_named_keeps_other_kinds_sentences_out(chat) -> None:
     validity = joined(chat("does unlocking the card change how long the certificate is valid"))
     assert "unchanged" in validity
     assert "18-digit" not in validity and "13-digit" not in validity
+
+
+def test_where_to_read_the_process_asks_the_pages_not_the_offices(chat) -> None:
+    # "在哪里看" holds "在哪" (where): the longer cue, where to read it, is what is asked;
+    # in Beijing the answer adds the Beijing bureau's pages.
+    reply = joined(chat("北京这边 电子钥匙解锁的最新流程和表格在哪里看"))
+    assert "xkzj.mofcom.gov.cn" in reply and "banshi.beijing.gov.cn" in reply
+    assert "西三环" not in reply  # no office list
+
+
+def test_which_website_also_quotes_the_step_that_uses_it(chat) -> None:
+    reply = joined(chat("the e-key reissue, which website do i fill the form on"))
+    assert "www.licence.org.cn" in reply and "Download the application form" in reply
