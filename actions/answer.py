@@ -82,6 +82,16 @@ def _key_of_named(kb: KnowledgeBase, ents: dict[str, list[str]]) -> str | None:
     return keys.pop() if len(keys) == 1 else None
 
 
+def _owned(hits: list[Hit]) -> str | None:
+    """The procedure whose sentences alone share the message's rarer words ("外汇那一步":
+    only the qualification's foreign-exchange step says 外汇), if one does."""
+    if not hits or hits[0].passage.procedure_id is None or hits[0].score < DOMINANT_SCORE:
+        return None
+    owner = hits[0].passage.procedure_id
+    runner_up = next((h.score for h in hits[1:] if h.passage.procedure_id != owner), 0.0)
+    return owner if runner_up <= hits[0].score * DOMINANT_RATIO else None
+
+
 def _strongest(hits: list[Hit], among: int = 3) -> Hit | None:
     """The first of the best few passages that is evidence, else the best: a short
     sentence sharing one rare word ("未通过") may outscore the one sharing four."""
@@ -122,7 +132,8 @@ class ActionAnswer(Action):
                 hits = self._passages(kb, u.content, resolution.procedure, key_type, kinds)
         procedure_id = resolution.procedure.id if resolution.procedure else None
         whole = self._passages(kb, u.text, resolution.procedure, key_type, kinds)
-        if not should_answer(kb, u, context, _strongest(hits), _strongest(whole)):
+        if not should_answer(kb, u, context, _strongest(hits), _strongest(whole),
+                             _owned(hits) is not None):
             send(dispatcher, fallback_reply(kb, lang), lang)
             capture(tracker, "out_of_scope" if u.intent == "out_of_scope" else "fallback", lang)
             return events
@@ -244,8 +255,7 @@ class ActionAnswer(Action):
         if runner_up >= best.score * DETAIL_RELATIVE:
             return resolution
         # Clear evidence, or a rarer word only this procedure's sentences contain ("外汇").
-        if not (is_evidence(best) or (best.score >= DOMINANT_SCORE
-                                      and runner_up <= best.score * DOMINANT_RATIO)):
+        if not (is_evidence(best) or _owned(hits) is not None):
             return resolution
         proc = kb.procedure(best.passage.procedure_id)
         if strong_kinds and proc.kind_id not in strong_kinds:

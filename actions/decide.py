@@ -174,13 +174,16 @@ def is_evidence(hit: Hit | None, score: float = 0.0) -> bool:
 
 
 def should_answer(kb: KnowledgeBase, u: Understanding, has_context: bool,
-                  best: Hit | None, best_whole: Hit | None = None) -> bool:
+                  best: Hit | None, best_whole: Hit | None = None,
+                  owned: bool = False) -> bool:
     """Whether the message is ours to answer; False sends the polite refusal.
 
     ``best`` is the closest passage to the message's content (its question words left out),
-    ``best_whole`` to the whole message. When the classifier itself is unsure that it is out
-    of scope, the question words count too: "证书有效期几年" shares only "证书" beside its
-    question word, but "有效期" with it is a sentence of ours.
+    ``best_whole`` to the whole message; ``owned`` says that the content's rarer words occur
+    in one procedure's sentences only ("外汇那一步要带什么材料"), which counts when the
+    message also asks something we answer (materials, place). When the classifier itself
+    is unsure that it is out of scope, the question words count too: "证书有效期几年" shares
+    only "证书" beside its question word, but "有效期" with it is a sentence of ours.
     """
     own = names_our_things(kb, u)
     if u.lookalike and not own:
@@ -190,8 +193,9 @@ def should_answer(kb: KnowledgeBase, u: Understanding, has_context: bool,
     unsure = u.intent == "nlu_fallback" or u.confidence < UNSURE
     if unsure and is_evidence(best_whole) and not u.lookalike:
         return True
+    asks = bool(ANSWERED_FACETS & set(u.facets))
     if u.intent == "out_of_scope":  # mid-conversation "do I need to book?" asks about it
-        return own or is_evidence(best) or follow_up or asks_ours
+        return own or is_evidence(best) or follow_up or asks_ours or (owned and asks)
     if u.intent == "nlu_fallback":
         strong_kind = any(not kb.kinds[k].weak for k in u.entities.get("kind", [])
                           if k in kb.kinds)

@@ -98,6 +98,11 @@ class Resolution:
     alternatives: tuple[m.Procedure, ...] = ()
 
 
+# What may stand between a document and what happened to it: "营业执照丢了", "执照被偷了",
+# "business licence was lost".
+_LINKING = frozenset({"", "被", "已", "已经", "也", "又", "is", "was", "got", "has been"})
+
+
 class KnowledgeBase:
     def __init__(self, session: Session):
         def all_of(model: type) -> list:
@@ -184,8 +189,21 @@ class KnowledgeBase:
         return list(dict.fromkeys(mt.target_id for mt in self.material_matcher.find(text)))
 
     def lookalike_spans(self, text: str) -> list[tuple[int, int]]:
-        """Where a message names another card or licence (knowledge/data/lookalikes.yaml)."""
-        return [(mt.start, mt.end) for mt in self.lookalike_matcher.find(text)]
+        """Where a message names another card or licence (knowledge/data/lookalikes.yaml),
+        or makes one of our documents the thing lost or renewed: "营业执照丢了去哪补办" is
+        the business licence's own business, not a step of ours."""
+        spans = [(mt.start, mt.end) for mt in self.lookalike_matcher.find(text)]
+        norm = normalise(text)
+        named = self.matcher.find(text)
+        kinds = [mt for mt in named if mt.entity == "kind" and not self.kinds[mt.target_id].weak]
+        ours = [mt for mt in named if mt.entity in ("key_type", "procedure")]
+        for doc in self.material_matcher.find(text):
+            if any(mt.start < doc.end and doc.start < mt.end for mt in ours):
+                continue  # "IC卡丢了": the card is a document and our key
+            for kind in kinds:
+                if kind.start >= doc.end and norm[doc.end:kind.start].strip() in _LINKING:
+                    spans.append((doc.start, kind.end))
+        return spans
 
     def requested_language(self, text: str) -> tuple[str | None, str]:
         """A reply language the message asks for, and the message without that request."""

@@ -99,3 +99,22 @@ def test_expected_dates_from_a_submission_day_skip_national_day() -> None:
 def test_handoff_gives_the_hotline() -> None:
     messages, _ = run(chitchat.ActionChitchat(), tracker("转人工", "human_handoff"))
     assert "010-58103599" in messages[0]["text"]
+
+
+def test_a_word_only_one_procedure_states_answers_a_message_read_as_out_of_scope() -> None:
+    # The classifier is sure it is out of scope, but "外汇" occurs only in the qualification's
+    # foreign-exchange step and the message asks what to bring and where.
+    messages, _ = run(answer.ActionAnswer(), tracker(
+        "外汇那一步要带什么材料 去哪办", "out_of_scope", confidence=0.9))
+    assert "外汇" in messages[0]["text"] and "58103599" not in messages[0]["text"]
+
+
+def test_one_of_our_documents_lost_on_its_own_is_not_ours_to_answer() -> None:
+    messages, _ = run(answer.ActionAnswer(), tracker(
+        "营业执照丢了去哪补办", "ask_location", [ent("kind", "reissue")], confidence=0.9))
+    assert "58103599" in messages[0]["text"] and "需要准备的材料" not in messages[0]["text"]
+    kept, _ = run(answer.ActionAnswer(), tracker(
+        "IC卡丢了怎么办", "ask_procedure",
+        [ent("key_type", "eport_card"), ent("kind", "reissue")], confidence=0.9,
+        key_type="eport_card", kind="reissue"))
+    assert "营业执照" in kept[0]["text"]  # the card is a document and our key

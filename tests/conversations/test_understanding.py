@@ -109,3 +109,9 @@ def test_where_to_read_the_process_asks_the_pages_not_the_offices(chat) -> None:
 def test_which_website_also_quotes_the_step_that_uses_it(chat) -> None:
     reply = joined(chat("the e-key reissue, which website do i fill the form on"))
     assert "www.licence.org.cn" in reply and "Download the application form" in reply
+
+
+def test_another_matter_that_looks_like_ours_is_refused(chat) -> None:
+    assert REFUSAL in joined(chat("营业执照丢了去哪补办"))
+    assert REFUSAL in joined(chat("报关员考试要带什么材料"))
+    assert "报关人员卡申请表" in joined(chat("报关员卡要带什么材料"))
