@@ -22,15 +22,8 @@ from typing import Any
 
 from knowledge.passages import Hit
 from knowledge.query import KnowledgeBase
+from rasa_project.intents import FACET_OF_INTENT, INTENT_OF_FACET
 
-FACET_OF_INTENT = {
-    "ask_procedure": "procedure", "ask_materials": "materials", "ask_steps": "steps",
-    "ask_location": "location", "ask_hours": "hours", "ask_open_now": "open_now",
-    "ask_duration": "times", "ask_fee": "fee", "ask_contact": "contact",
-    "ask_password": "password", "ask_channel": "channel", "ask_collect": "collect",
-    "ask_binding": "binding",
-}
-INTENT_OF_FACET = {facet: intent for intent, facet in FACET_OF_INTENT.items()}
 # Facets with an answer of their own; the others (status, track) only steer the forms.
 ANSWERED_FACETS = set(FACET_OF_INTENT.values()) | {"validity", "definition"}
 REFUSED_INTENTS = {"out_of_scope", "nlu_fallback"}

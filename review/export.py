@@ -20,6 +20,7 @@ import yaml
 
 from knowledge.db import PROJECT_ROOT, VAR_DIR
 from knowledge.workdays import TZ
+from rasa_project.intents import INTENT_OF_FACET
 from review.redact import is_redacted
 from review.store import ReviewStore
 
@@ -44,9 +45,6 @@ def existing_examples(nlu_dir: Path = NLU_DIR) -> set[str]:
 
 
 def _intent(verdict: str, facet: str | None) -> str | None:
-    # The intent each facet is trained as is the dialogue's own table (actions/decide.py).
-    from actions.decide import INTENT_OF_FACET
-
     if verdict == "out_of_scope":
         return OUT_OF_SCOPE_INTENT
     if verdict == "facet":

@@ -19,8 +19,8 @@ from typing import Any
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
-from actions.decide import INTENT_OF_FACET
 from knowledge.query import pick, shared_kb
+from rasa_project.intents import INTENT_OF_FACET
 from review.export import write_export
 from review.inbox import STATUSES, Filters, groups
 from review.report import chart_svgs

@@ -1,7 +1,7 @@
 """Every place that writes an intent's name agrees with the domain.
 
 An intent's name is written in rasa_project/domain.yml, the NLU data and the rules, and
-again in Python: the facet each question intent asks (actions/decide.py FACET_OF_INTENT,
+again in Python: the facet each question intent asks (rasa_project/intents.py FACET_OF_INTENT,
 REFUSED_INTENTS), the intents that make a tracking form step aside (actions/tracking.py
 ELSEWHERE), the NLU components (tracking_guard, wordless, language_request) and the button
 payloads. A name misspelt or forgotten in one of them fails no other test: the intent is
@@ -22,13 +22,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import chitchat
-from actions.decide import FACET_OF_INTENT, REFUSED_INTENTS
+from actions.decide import REFUSED_INTENTS
 from actions.tracking import ELSEWHERE
 from knowledge.db import DATA_DIR, PROJECT_ROOT
 from knowledge.query import KnowledgeBase
 from rasa_project.components.language_request import INFORM
 from rasa_project.components.tracking_guard import CUE_OF_INTENT
 from rasa_project.components.wordless import OUT_OF_SCOPE
+from rasa_project.intents import FACET_OF_INTENT
 
 RASA = PROJECT_ROOT / "rasa_project"
 FALLBACK = "nlu_fallback"  # Rasa's own, set by the FallbackClassifier: in no domain
