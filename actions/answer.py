@@ -431,7 +431,8 @@ class ActionAnswer(Action):
             # and the forms' page); with no key named, every contact we know.
             region = tracker.get_slot("region")
             key = kb.procedure(procedure_id).key_type_id if procedure_id else key_type
-            local = [p.id for p in kb.procedures.values() if region and p.region == region
+            local = [p.id for p in kb.procedures.values()
+                     if p.region in kb.regions_around(region)
                      and p.key_type_id == key and p.id not in scope]
             ids = self._union(kb, scope + local, "contact_ids") if scope else list(kb.contacts)
             office_list = self._offices(kb, scope, tracker, ents, lg)

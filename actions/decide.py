@@ -104,6 +104,13 @@ def understand(kb: KnowledgeBase, message: dict[str, Any]) -> Understanding:
                 and not any(a <= start and end <= b for a, b in documents):
             content[start:end] = " " * (end - start)  # "电子签章" in a letter's name stays
     swallowed: dict[str, str] = {}
+    for mt in kb.matcher.find(text) if typed else []:
+        # Every key, kind or region named, not only the one the slots keep: "in Beijing ...
+        # near Haidian" is a place to look in, not words to look for.
+        weak = mt.entity == "kind" and kb.kinds[mt.target_id].weak  # "申领过" says something
+        if mt.entity in SCOPE_ENTITIES and not weak and not any(
+                a <= mt.start and mt.end <= b for a, b in documents + others):
+            content[mt.start:mt.end] = " " * (mt.end - mt.start)
     for cue in kb.facet_matcher.find(text) if typed else []:
         if cue.target_id in ANSWERED_FACETS:  # "通知我" is about the subject, not a question
             content[cue.start:cue.end] = " " * (cue.end - cue.start)
@@ -192,7 +199,10 @@ def should_answer(kb: KnowledgeBase, u: Understanding, has_context: bool,
     if u.intent == "nlu_fallback":
         strong_kind = any(not kb.kinds[k].weak for k in u.entities.get("kind", [])
                           if k in kb.kinds)
-        return (own or strong_kind or bool(u.materials) or is_evidence(best)
+        # Unsure, not out of scope: every word of ours in it is in one sentence of ours, and a
+        # rare one ("what are the rules for the username").
+        whole_word = best is not None and best.coverage >= 1.0 and best.score >= IN_SCOPE_EVIDENCE
+        return (own or strong_kind or bool(u.materials) or is_evidence(best) or whole_word
                 or (has_context and bool(u.facets)) or follow_up)
     if u.entities or u.materials or has_context or u.intent == "inform":
         return True

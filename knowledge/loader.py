@@ -183,6 +183,9 @@ def validate(ds: Dataset) -> None:
                         bad(kind, rid, f"unknown source '{value}' at {path}")
 
     ids = {k: ds.ids(k) for k in list(ds.records) + ["procedures"]}
+    for reg in ds.records.get("regions", []):
+        if reg.get("within") is not None:
+            refs("regions", reg["id"], "region it is within", [reg["within"]], ids["regions"])
     for p in ds.records.get("procedures", []):
         rid = p["id"]
         if p.get("key_type") is not None:
@@ -381,10 +384,12 @@ def _rows(ds: Dataset) -> Iterator[Any]:
         yield m.KeyType(id=k["id"], name=k["name"], short=k["short"], source=k["source"])
     for k in r["kinds"]:
         yield m.Kind(id=k["id"], name=k["name"], weak=bool(k.get("weak")), source=k["source"])
-    for model, kind in ((m.Channel, "channels"), (m.Region, "regions"),
-                        (m.Material, "materials")):
+    for model, kind in ((m.Channel, "channels"), (m.Material, "materials")):
         for row in r.get(kind, []):
             yield model(id=row["id"], name=row["name"], source=row["source"])
+    for row in r.get("regions", []):
+        yield m.Region(id=row["id"], name=row["name"], source=row["source"],
+                       within=row.get("within"))
     for g in r.get("office_groups", []):
         yield m.OfficeGroup(id=g["id"], name=g["name"], source=g["source"],
                             notes=g.get("notes") or [])

@@ -50,6 +50,7 @@ class Region(Base):
     id = Column(String(40), primary_key=True)
     name = Column(JSON, nullable=False)
     source = Column(String(120), nullable=False)
+    within = Column(String(40), nullable=True)  # a district's city: Haidian is in Beijing
 
 
 class Material(Base):

@@ -152,14 +152,23 @@ def collect_passages(kb: KnowledgeBase) -> list[Passage]:
         text_zh, text_en = _text(t.text)
         add(f"topic/{t.id}", "topic", None, f"{name_zh}：{text_zh}", f"{name_en}: {text_en}",
             t.source)
+    # A password or a contact belongs to the procedures that list it: the Beijing portal is
+    # not quoted beside an E-port card answer.
     for pw in kb.passwords.values():
         line_zh, line_en = kb.password_line(pw.id, "zh"), kb.password_line(pw.id, "en")
-        add(f"password/{pw.id}", "password", None, line_zh.text, line_en.text, pw.source)
+        out.append(Passage(f"password/{pw.id}", "password", None, line_zh.text, line_en.text,
+                           pw.source, _listing(kb, "password_ids", pw.id)))
     for c in kb.contacts.values():
-        add(f"contact/{c.id}", "contact", None, kb.contact_line(c.id, "zh").text,
-            kb.contact_line(c.id, "en").text, c.source)
+        out.append(Passage(f"contact/{c.id}", "contact", None, kb.contact_line(c.id, "zh").text,
+                           kb.contact_line(c.id, "en").text, c.source,
+                           _listing(kb, "contact_ids", c.id)))
     out += _stage_passages()
     return out
+
+
+def _listing(kb: KnowledgeBase, attr: str, record_id: str) -> tuple[str, ...]:
+    """The procedures whose ``attr`` (password_ids, contact_ids) lists a record."""
+    return tuple(p.id for p in kb.procedures.values() if record_id in getattr(p, attr))
 
 
 def _stage_passages() -> list[Passage]:

@@ -220,7 +220,8 @@ class KnowledgeBase:
     def find_terms(self, text: str) -> list[Match]:
         """One match per entity type: what a message is about, for slots that hold one value.
 
-        The first mention of each type wins, except for the kind of business: a weak kind
+        The first mention of each type wins, except for a district named beside its city,
+        and for the kind of business: a weak kind
         (申请, apply) gives way to any other, and of several others the last wins, because
         people state the situation before the request ("钥匙丢了，不打算补了，想注销";
         "it broke and we don't need it any more, can we cancel it"). Words inside a
@@ -234,6 +235,11 @@ class KnowledgeBase:
         chosen: dict[str, Match] = {}
         if strong:
             chosen["kind"] = strong[-1]
+        regions = [mt for mt in matches if mt.entity == "region"]
+        inner = [mt for mt in regions if any(
+            o.target_id in self.regions_around(mt.target_id)[1:] for o in regions)]
+        if inner:  # "in Beijing ... near Haidian": the district says more
+            chosen["region"] = inner[0]
         for mt in matches:
             chosen.setdefault(mt.entity, mt)
         return sorted(chosen.values(), key=lambda mt: mt.start)
@@ -246,7 +252,8 @@ class KnowledgeBase:
             return Resolution(quals[0]) if quals else Resolution(None, ask="kind")
         if kind is None:
             if key_type and region:
-                local = [p for p in procs if p.key_type_id == key_type and p.region == region]
+                local = [p for p in procs if p.key_type_id == key_type
+                         and p.region in self.regions_around(region)]
                 if local:
                     return Resolution(local[0])
             if key_type is None:
@@ -328,6 +335,14 @@ class KnowledgeBase:
         return out
 
     # --- places and times ----------------------------------------------------------------
+    def regions_around(self, region: str | None) -> list[str]:
+        """A region and the ones it is within: Haidian, then Beijing."""
+        out: list[str] = []
+        while region in self.regions and region not in out:
+            out.append(region)
+            region = self.regions[region].within
+        return out
+
     def offices_for(self, procedure_id: str | None = None, group: str | None = None,
                     region: str | None = None, lang: LangCode = "zh") -> list[OfficeInfo]:
         """Offices of a procedure (or group), narrowed to a district when one was named."""
@@ -335,7 +350,7 @@ class KnowledgeBase:
                   self.procedures[procedure_id].office_groups if procedure_id else
                   list(self.office_groups))
         offices = [o for o in self.offices.values() if o.group_id in groups]
-        if region and region != "beijing":
+        if region in self.regions and self.regions[region].within:  # a district
             narrowed = [o for o in offices if o.region == region]
             offices = narrowed or offices
         return [self.office_info(o.id, lang) for o in offices]

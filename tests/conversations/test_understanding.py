@@ -115,3 +115,10 @@ def test_another_matter_that_looks_like_ours_is_refused(chat) -> None:
     assert REFUSAL in joined(chat("营业执照丢了去哪补办"))
     assert REFUSAL in joined(chat("报关员考试要带什么材料"))
     assert "报关人员卡申请表" in joined(chat("报关员卡要带什么材料"))
+
+
+def test_a_district_named_beside_beijing_narrows_the_offices(chat) -> None:
+    reply = joined(chat("new company, what to bring for the e-port card in Beijing, "
+                        "and which office near Haidian?"))
+    assert "Zhichun Road" in reply and "business licence" in reply
+    assert "Shunyi" not in reply and "banshi.beijing.gov.cn" not in reply

@@ -55,3 +55,12 @@ def test_a_stage_is_named_only_by_its_own_name(kb: KnowledgeBase) -> None:
     assert names_stage("状态显示复核没通过", stage)
     assert names_stage("it says Review Failed, what now", stage)
     assert not names_stage("复核要多久", stage)
+
+
+def test_a_contact_is_searched_only_within_the_procedures_listing_it(
+        kb: KnowledgeBase) -> None:
+    eport = {p.id for p in kb.procedures.values() if p.key_type_id == "eport_card"} | {None}
+    within = {h.passage.id for h in kb.passage_index.search("北京市政务服务网", eport, 40)}
+    assert "contact/beijing_online" not in within
+    anywhere = {h.passage.id for h in kb.passage_index.search("北京市政务服务网", None, 40)}
+    assert "contact/beijing_online" in anywhere

@@ -83,6 +83,15 @@ def test_district_narrows_offices(kb: KnowledgeBase) -> None:
     assert [o.phone for o in offices] == ["010-85732112"]
 
 
+def test_a_district_named_beside_its_city_is_the_region_kept(kb: KnowledgeBase) -> None:
+    found = {m.entity: m.target_id for m in kb.find_terms("in Beijing, which office near Haidian")}
+    assert found["region"] == "haidian"
+    assert kb.regions_around("haidian") == ["haidian", "beijing"]
+    # a district is in Beijing: the Beijing bureau's own procedure still answers there
+    assert kb.resolve("mofcom_ekey", region="haidian").procedure.id == "beijing_ekey_service"
+    assert len(kb.offices_for(group="beijing_customs", region="beijing", lang="zh")) > 1
+
+
 def test_beijing_window_is_open_on_a_working_morning(kb: KnowledgeBase) -> None:
     state = kb.open_state("beijing_commerce_hours", datetime(2026, 11, 24, 10, 0))
     assert state.is_open and not state.by_reservation
