@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.capture import capture
 from actions.chitchat import fallback_reply, send
 from actions.decide import (
+    EVIDENCE_SCORE,
     REFUSED_INTENTS,
     Understanding,
     facets_asked,
@@ -113,9 +114,11 @@ class ActionAnswer(Action):
         u = understand(kb, self._question(kb, tracker))
         ents = u.entities
         events: list[EventType] = [SlotSet("lang", lang)]
-        # A conversation that named a key or already got an answer gives follow-ups context.
-        context = any(tracker.get_slot(s) for s in ("procedure", "key_type", "kind",
-                                                     "last_facet"))
+        # A conversation that named a key earlier or already got an answer gives follow-ups
+        # context; the slots this very message filled are not context.
+        context = bool(tracker.get_slot("last_facet")) or any(
+            tracker.get_slot(s) and tracker.get_slot(s) not in ents.get(s, [])
+            for s in ("procedure", "key_type", "kind"))
 
         resolution = self._resolve(kb, tracker, ents)
         # A password belongs to one card; an office named does not narrow the search, as
@@ -125,6 +128,7 @@ class ActionAnswer(Action):
             or _key_of_named(kb, {"password": ents.get("password", [])}))
         # A weak kind ("new", "apply") does not narrow the search; "unlocking" does.
         kinds = [k for k in ents.get("kind", []) if k in kb.kinds and not kb.kinds[k].weak]
+        resolution = self._route_by_passages(kb, resolution, u.content, ents)
         hits = self._passages(kb, u.content, resolution.procedure, key_type, kinds)
         if resolution.procedure is None:
             resolution = self._by_passages(kb, resolution, hits, ents)
@@ -141,7 +145,9 @@ class ActionAnswer(Action):
         asked = facets_asked(u, tracker.get_slot("pending_facet"),
                              tracker.get_slot("last_facet") if context else None)
         facets = asked or ["procedure"]
-        topic = self._topic(kb, u, facets, hits, resolution.procedure is not None)
+        topic = self._topic(kb, u, facets, resolution.procedure is not None)
+        if topic is None and facets[0] == "binding":
+            facets = ["steps", *facets[1:]]  # the Single Window rule is not what is asked
         if topic:
             send(dispatcher, render.Reply.of(render.topic(kb, topic, lang)), lang)
             capture(tracker, "not_covered" if kb.topics[topic].not_covered else "topic", lang,
@@ -171,7 +177,9 @@ class ActionAnswer(Action):
             # Before a question back, with no key named, the passages come from every
             # procedure: quote only what clearly answers ("open" → "account opening permit").
             if not key_type:
-                details = [h for h in details if is_evidence(h)]
+                # A "who" question's quotes already name someone: a strong match suffices.
+                details = [h for h in details if is_evidence(h) or (
+                    "who" in u.facets and h.score >= EVIDENCE_SCORE)]
             if u.materials and not details:  # what each procedure says of the document
                 details = self._material_passages(kb, u.materials, key_type)
             if details:
@@ -265,6 +273,25 @@ class ActionAnswer(Action):
         return Resolution(proc)
 
     @staticmethod
+    def _route_by_passages(kb: KnowledgeBase, resolution: Resolution, content: str,
+                           ents: dict[str, list[str]]) -> Resolution:
+        """Another route of the same key and kind, when its own sentence is what the message
+        says ("非机电产品自动进口许可证申领系统的用户收到电子钥匙后": the offline route's
+        step), and nothing but the default route chose the first one."""
+        proc = resolution.procedure
+        if proc is None or ents.get("procedure") or ents.get("channel"):
+            return resolution
+        best = next(iter(kb.passage_index.search(content, None, limit=1)), None) \
+            if content.strip() else None
+        owner = best.passage.procedure_id if best else None
+        if owner is None or owner == proc.id or not is_evidence(best):
+            return resolution
+        other = kb.procedure(owner)
+        if (other.key_type_id, other.kind_id) != (proc.key_type_id, proc.kind_id):
+            return resolution
+        return Resolution(other, alternatives=(proc,))
+
+    @staticmethod
     def _material_passages(kb: KnowledgeBase, material_ids: list[str], key_type: str | None
                            ) -> list[Hit]:
         """The material lines naming these documents, one per distinct wording."""
@@ -278,8 +305,8 @@ class ActionAnswer(Action):
         return list(seen.values())[:3]
 
     @staticmethod
-    def _topic(kb: KnowledgeBase, u: Understanding, facets: list[str], hits: list[Hit],
-               resolved: bool) -> str | None:
+    def _topic(kb: KnowledgeBase, u: Understanding, facets: list[str], resolved: bool
+               ) -> str | None:
         """A stand-alone rule (topics.yaml) answers when it is what the message is about.
 
         Its words are broad ("单一窗口", "bind"), so when the message also names a key, a kind
@@ -295,8 +322,12 @@ class ActionAnswer(Action):
         if resolved and facets[0] != "binding":
             return None  # the procedure the message names answers it
         named = {"key_type", "kind", "procedure"} & set(u.entities)
-        closest = hits[0].passage.id if hits else ""
-        return topic if not named or closest == f"topic/{topic}" else None
+        # Closest among all our sentences, not only the procedure's the message seemed to
+        # name: "电子许可证系统的用户收到电子钥匙后还要干啥" is another route's step, not
+        # the Single Window rule.
+        closest = kb.passage_index.search(u.content, None, limit=1) if named else []
+        return topic if not named or (closest and closest[0].passage.id == f"topic/{topic}") \
+            else None
 
     @staticmethod
     def _answering(kb: KnowledgeBase, u: Understanding, hits: list[Hit]) -> list[Hit]:
@@ -327,17 +358,22 @@ class ActionAnswer(Action):
             return []
         shown = set().union(*(SHOWN_BY_FACET.get(f, set()) for f in facets))
         out: list[Hit] = []
-        owners: set[str] = set()
+        said: set[str] = set()  # the same sentence in four procedures is said once
+        seen: set[tuple[str, str]] = set()
         for h in hits:
             close = h.score >= best.score * DETAIL_RELATIVE
             as_full = (best.terms >= 2 and h.coverage >= best.coverage
                        and h.terms >= best.terms and h.score >= best.score * DETAIL_COVERING)
-            owner = h.passage.procedure_id
-            if not (close or as_full) or h.passage.kind in shown or (
-                    across and owner is not None and owner in owners):
+            owner, kind = h.passage.procedure_id, h.passage.kind
+            # Across procedures, one passage of a kind per procedure, and its summary only
+            # alone: the summary restates what its steps say.
+            again = across and owner is not None and (
+                (owner, kind) in seen or (kind == "summary" and any(o == owner for o, _ in seen)))
+            if not (close or as_full) or kind in shown or again or h.passage.zh in said:
                 continue
             if owner is not None:
-                owners.add(owner)
+                seen.add((owner, "summary" if kind == "summary" else kind))
+            said.add(h.passage.zh)
             out.append(h)
         # Where the sources disagree the answer must say so: a conflict that qualifies is
         # never the one left out.

@@ -55,6 +55,9 @@ FOLLOW_UP_MAX_CHARS = 24
 EVIDENCE_SCORE = 7.0
 EVIDENCE_COVERAGE = 0.5
 IN_SCOPE_EVIDENCE = 5.0
+# Against an out-of-scope reading, two shared words are not enough: "import" and "code" are
+# in our sentences and in a question about tariff codes.
+OUT_OF_SCOPE_TERMS = 3
 
 
 @dataclass(frozen=True)
@@ -105,10 +108,12 @@ def understand(kb: KnowledgeBase, message: dict[str, Any]) -> Understanding:
             content[start:end] = " " * (end - start)  # "电子签章" in a letter's name stays
     swallowed: dict[str, str] = {}
     for mt in kb.matcher.find(text) if typed else []:
-        # Every key, kind or region named, not only the one the slots keep: "in Beijing ...
-        # near Haidian" is a place to look in, not words to look for.
-        weak = mt.entity == "kind" and kb.kinds[mt.target_id].weak  # "申领过" says something
-        if mt.entity in SCOPE_ENTITIES and not weak and not any(
+        # Every region and kind of business named, not only the one the slots keep: "in
+        # Beijing ... near Haidian" is a place to look in, not words to look for. Not a weak
+        # kind ("申领过" says something), nor a key's looser names ("许可证" in
+        # "自动进口许可证申领系统" names another system).
+        strong_kind = mt.entity == "kind" and not kb.kinds[mt.target_id].weak
+        if (strong_kind or mt.entity == "region") and not any(
                 a <= mt.start and mt.end <= b for a, b in documents + others):
             content[mt.start:mt.end] = " " * (mt.end - mt.start)
     for cue in kb.facet_matcher.find(text) if typed else []:
@@ -165,12 +170,12 @@ def names_our_things(kb: KnowledgeBase, u: Understanding) -> bool:
     return bool(OWN_ENTITIES & set(u.entities))
 
 
-def is_evidence(hit: Hit | None, score: float = 0.0) -> bool:
-    """The best passage shares enough of the message: two of its terms or more, the rarer
-    half of them, and a BM25 score over ``score`` (default the strict bar). One word, however
-    often a short passage repeats it ("new"), is not evidence."""
+def is_evidence(hit: Hit | None, score: float = 0.0, terms: int = 2) -> bool:
+    """The best passage shares enough of the message: ``terms`` of its terms or more, the
+    rarer half of them, and a BM25 score over ``score`` (default the strict bar). One word,
+    however often a short passage repeats it ("new"), is not evidence."""
     return hit is not None and hit.score >= (score or EVIDENCE_SCORE) \
-        and hit.coverage >= EVIDENCE_COVERAGE and hit.terms >= 2
+        and hit.coverage >= EVIDENCE_COVERAGE and hit.terms >= terms
 
 
 def should_answer(kb: KnowledgeBase, u: Understanding, has_context: bool,
@@ -191,11 +196,12 @@ def should_answer(kb: KnowledgeBase, u: Understanding, has_context: bool,
     follow_up = has_context and "follow_up" in u.facets and len(u.text) <= FOLLOW_UP_MAX_CHARS
     asks_ours = has_context and bool(ANSWERED_FACETS & set(u.facets))
     unsure = u.intent == "nlu_fallback" or u.confidence < UNSURE
-    if unsure and is_evidence(best_whole) and not u.lookalike:
+    if unsure and is_evidence(best_whole, terms=OUT_OF_SCOPE_TERMS) and not u.lookalike:
         return True
     asks = bool(ANSWERED_FACETS & set(u.facets))
     if u.intent == "out_of_scope":  # mid-conversation "do I need to book?" asks about it
-        return own or is_evidence(best) or follow_up or asks_ours or (owned and asks)
+        return (own or is_evidence(best, terms=OUT_OF_SCOPE_TERMS) or follow_up or asks_ours
+                or (owned and asks))
     if u.intent == "nlu_fallback":
         strong_kind = any(not kb.kinds[k].weak for k in u.entities.get("kind", [])
                           if k in kb.kinds)

@@ -54,7 +54,8 @@ _COMPOUNDS = ((re.compile(r"\buser[ -]?names?\b"), "username"),
               (re.compile(r"\be[ -]?keys?\b"), "ekey"),
               (re.compile(r"\be[ -]?port\b"), "eport"),
               (re.compile(r"\b(?:e[ -]?|electronic )signatures?\b"), "esignature"),
-              (re.compile(r"\belectronic keys?\b"), "ekey"))
+              (re.compile(r"\belectronic keys?\b"), "ekey"),
+              (re.compile(r"\bforex\b"), "foreign exchange"))
 
 
 def features(text: str) -> list[str]:

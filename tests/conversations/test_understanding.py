@@ -122,3 +122,39 @@ def test_a_district_named_beside_beijing_narrows_the_offices(chat) -> None:
                         "and which office near Haidian?"))
     assert "Zhichun Road" in reply and "business licence" in reply
     assert "Shunyi" not in reply and "banshi.beijing.gov.cn" not in reply
+
+
+def test_an_unsure_out_of_scope_reading_needs_three_shared_words(chat) -> None:
+    # "import" and "code" are in our sentences too; a tariff question is still not ours.
+    assert REFUSAL in joined(chat("what's the import tariff rate for HS code 8471 laptops"))
+
+
+def test_the_slots_this_message_fills_are_not_context(chat) -> None:
+    # "register a new company" fills the kind slot itself: it is no earlier conversation
+    # that a "how much" could continue.
+    reply = joined(chat("how to register a new company in beijing and how much registered "
+                        "capital is needed"))
+    assert REFUSAL in reply
+
+
+def test_forex_and_foreign_trade_operator_filing_are_the_qualification_steps(chat) -> None:
+    forex = joined(chat("after customs registration, do we register at the forex bureau? "
+                        "what to bring"))
+    assert "foreign exchange" in forex.lower()
+    filing = joined(chat("foreign trade operator filing - online only or do i go to an office?"))
+    assert "Import/export qualification" in filing and "operator card" not in filing
+
+
+def test_a_cantonese_who_question_is_answered_by_who(chat) -> None:
+    assert "法人簽字" in joined(chat("份申請表係咪要法人簽？邊個簽先得"))
+
+
+def test_an_exemption_is_quoted_beside_the_document_it_exempts(chat) -> None:
+    reply = joined(chat("our licence shows we are foreign invested, is the foreign trade "
+                        "operator registration form still required?"))
+    assert "not needed" in reply and "foreign investment" in reply
+
+
+def test_a_routes_own_sentence_chooses_that_route(chat) -> None:
+    reply = joined(chat("電子許可證系統的用戶收到電子鑰匙之後仲要做咩"))
+    assert "電子簽章" in reply and "線下申請" in reply
