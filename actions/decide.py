@@ -82,6 +82,7 @@ class Understanding:
     # facet: in "在哪看" the classifier may hear "在哪" (location), the user asks where to
     # read it (contact).
     swallowed: dict[str, str] = field(default_factory=dict)
+    district: bool = False  # a district is named ("朝阳区"): a question about a place
 
 
 def understand(kb: KnowledgeBase, message: dict[str, Any]) -> Understanding:
@@ -128,7 +129,9 @@ def understand(kb: KnowledgeBase, message: dict[str, Any]) -> Understanding:
         materials=kb.materials_named(text) if typed else [], lookalike=bool(others),
         content="".join(content) if typed else "",
         key_types=kb.entities(text).get("key_type", []) if typed else [],
-        swallowed=swallowed)
+        swallowed=swallowed,
+        district=any(kb.regions[r].within for r in entities.get("region", [])
+                     if r in kb.regions))
 
 
 def facets_asked(u: Understanding, pending: str | None = None,
@@ -143,6 +146,9 @@ def facets_asked(u: Understanding, pending: str | None = None,
         primary = u.swallowed[primary]  # the user's own words were the longer cue's
     if primary is None and not ANSWERED_FACETS & set(u.facets) and not u.materials:
         primary = pending or previous
+    if primary in {"procedure", None} and u.district and not ANSWERED_FACETS & set(u.facets) \
+            and not u.materials:
+        primary = "location"  # "朝阳区有没有得办电子口岸卡": where, in that district
     out = [primary] if primary else []
     if primary == "password" and PASSWORD_SYMPTOM_KINDS & set(u.entities.get("kind", [])):
         out.append("procedure")  # "密码锁了怎么办": the unlocking, beside the password
@@ -213,4 +219,5 @@ def should_answer(kb: KnowledgeBase, u: Understanding, has_context: bool,
     if u.entities or u.materials or has_context or u.intent == "inform":
         return True
     # An in-scope guess needs less from the passages than an out-of-scope one.
-    return u.confidence >= UNGROUNDED_MIN_CONFIDENCE or is_evidence(best, IN_SCOPE_EVIDENCE)
+    return (u.confidence >= UNGROUNDED_MIN_CONFIDENCE or is_evidence(best, IN_SCOPE_EVIDENCE)
+            or (owned and asks))

@@ -250,7 +250,8 @@ def offices(kb: KnowledgeBase, office_list: Sequence[OfficeInfo], lang: Lang,
 
 
 def hours(kb: KnowledgeBase, office_list: Sequence[OfficeInfo], lang: Lang) -> Card:
-    """Opening hours per office; offices sharing one timetable are listed under it once."""
+    """Opening hours per office; offices sharing one timetable are listed under it once, and
+    an office whose hours no source states with its phone and what is known of it."""
     lg = stored(lang)
     refs: list[str] = []
     blocks: list[Section] = [plain(title=kb.phrase("heading_hours", lg))]
@@ -258,10 +259,12 @@ def hours(kb: KnowledgeBase, office_list: Sequence[OfficeInfo], lang: Lang) -> C
     for o in office_list:
         by_text.setdefault(o.hours_text, []).append(o)
     for text, group in by_text.items():
-        names = ("、" if lg == "zh" else ", ").join(o.name for o in group)
-        blocks.append(listed([text or kb.phrase("hours_not_stated", lg)], f"{names}:",
-                             "indented"))
         refs += [o.source for o in group]
+        if not text:  # no hours stated: what is known instead, the phone to call first
+            blocks.append(listed(_office_item(kb, o, lg, True) for o in group))
+            continue
+        names = ("、" if lg == "zh" else ", ").join(o.name for o in group)
+        blocks.append(listed([text], f"{names}:", "indented"))
     for row in kb.hours_sets().values():
         if any(o.hours_text == pick(row.text, lg) for o in office_list):
             refs.append(row.source)

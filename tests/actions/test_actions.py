@@ -118,3 +118,9 @@ def test_one_of_our_documents_lost_on_its_own_is_not_ours_to_answer() -> None:
         [ent("key_type", "eport_card"), ent("kind", "reissue")], confidence=0.9,
         key_type="eport_card", kind="reissue"))
     assert "营业执照" in kept[0]["text"]  # the card is a document and our key
+
+
+def test_an_unsure_in_scope_guess_is_answered_from_a_word_one_procedure_owns() -> None:
+    messages, _ = run(answer.ActionAnswer(), tracker(
+        "外汇那一步要带什么材料 去哪办", "ask_materials", confidence=0.58))
+    assert "外汇" in messages[0]["text"] and "58103599" not in messages[0]["text"]

@@ -158,3 +158,19 @@ def test_an_exemption_is_quoted_beside_the_document_it_exempts(chat) -> None:
 def test_a_routes_own_sentence_chooses_that_route(chat) -> None:
     reply = joined(chat("電子許可證系統的用戶收到電子鑰匙之後仲要做咩"))
     assert "電子簽章" in reply and "線下申請" in reply
+
+
+def test_registering_the_company_itself_is_not_ours(chat) -> None:
+    assert REFUSAL in joined(chat("注册公司要多少注册资本 去哪个工商局办"))
+    assert "Import/export qualification" in joined(
+        chat("we just set up a company, how to get import export rights"))
+
+
+def test_a_district_named_with_a_key_asks_where_in_that_district(chat) -> None:
+    reply = joined(chat("朝陽區有冇地方辦電子口岸卡"))
+    assert "天水園" in reply and "知春路" not in reply
+
+
+def test_an_office_without_stated_hours_says_what_is_known_of_it(chat) -> None:
+    reply = joined(chat("建行办电子口岸卡的网点几点开门"))
+    assert "16" in reply  # the outlets' number, since their hours are not stated
