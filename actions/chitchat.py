@@ -48,6 +48,21 @@ def send(dispatcher: CollectingDispatcher, reply: Reply, lang: Lang) -> None:
                              json_message=card.payload(lang))
 
 
+# Small talk that may carry a question: it is answered when it names something of ours.
+# Never a hand-off or "are you a bot": those are answered as asked.
+QUESTION_IN_DISGUISE = {"help", "greet", "thanks", "goodbye"}
+_NAMED = {"key_type", "procedure", "kind", "region", "office_group", "topic", "password"}
+
+
+def _names_ours(kb: KnowledgeBase, tracker: Tracker) -> bool:
+    latest = tracker.latest_message or {}
+    text = latest.get("text") or ""
+    if text.startswith("/"):
+        return False
+    named = {e.get("entity") for e in latest.get("entities") or []}
+    return bool(_NAMED & named) or bool(kb.materials_named(text))
+
+
 class ActionFallback(Action):
     def name(self) -> str:
         return "action_fallback"
@@ -69,6 +84,11 @@ class ActionChitchat(Action):
         kb, lang = shared_kb(), reply_language(tracker)
         lg = stored(lang)
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or "help"
+        if intent in QUESTION_IN_DISGUISE and _names_ours(kb, tracker):
+            # "what about Shunyi?", "hi, e-port card unlock?": a question, not small talk
+            from actions.answer import ActionAnswer  # answer imports this module
+
+            return await ActionAnswer().run(dispatcher, tracker, domain)
         kind = "chitchat"  # what the review inbox counts it as
         if intent == "human_handoff":
             lines = [kb.contact_line(HOTLINE_CONTACT, lg).text]

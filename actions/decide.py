@@ -197,9 +197,13 @@ def should_answer(kb: KnowledgeBase, u: Understanding, has_context: bool,
     only "证书" beside its question word, but "有效期" with it is a sentence of ours.
     """
     own = names_our_things(kb, u)
-    if u.lookalike and not own:
+    # A stand-alone rule's words are broad ("单一窗口"): beside another matter's name
+    # ("单一窗口上报关单怎么录入") they do not make the message ours.
+    if u.lookalike and not (OWN_ENTITIES - {"topic"}) & set(u.entities):
         return False
-    follow_up = has_context and "follow_up" in u.facets and len(u.text) <= FOLLOW_UP_MAX_CHARS
+    # "and in Shunyi?" in a conversation about our offices: a place continues it.
+    follow_up = has_context and (
+        ("follow_up" in u.facets and len(u.text) <= FOLLOW_UP_MAX_CHARS) or u.district)
     asks_ours = has_context and bool(ANSWERED_FACETS & set(u.facets))
     unsure = u.intent == "nlu_fallback" or u.confidence < UNSURE
     if unsure and is_evidence(best_whole, terms=OUT_OF_SCOPE_TERMS) and not u.lookalike:

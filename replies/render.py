@@ -185,8 +185,13 @@ def collect(kb: KnowledgeBase, procedure_id: str, lang: Lang) -> Card:
 
 
 def channel(kb: KnowledgeBase, procedure_id: str, lang: Lang) -> Card:
+    """How it can be done (online, on site, by courier), with the steps that say so:
+    "can I courier it?" is answered by the step that couriers the materials, and where to."""
     lg, refs = stored(lang), [kb.procedure(procedure_id).source]
-    first_steps = _line_texts(kb.steps_for(procedure_id, lg)[:2], refs)
+    steps = kb.steps_for(procedure_id, lg)
+    routed = [s for s in steps if any(m.target_id == "channel" for m in kb.facet_matcher.find(
+        s.text)) or any(m.entity == "channel" for m in kb.matcher.find(s.text))]
+    first_steps = _line_texts(routed or steps[:2], refs)
     return _card(kb, lg, _title(kb, procedure_id, lg),
                  [plain(_channels(kb, procedure_id, lg)), listed(first_steps)], refs)
 

@@ -174,3 +174,24 @@ def test_a_district_named_with_a_key_asks_where_in_that_district(chat) -> None:
 def test_an_office_without_stated_hours_says_what_is_known_of_it(chat) -> None:
     reply = joined(chat("建行办电子口岸卡的网点几点开门"))
     assert "16" in reply  # the outlets' number, since their hours are not stated
+
+
+def test_what_conditions_to_meet_gets_the_prerequisites(chat) -> None:
+    assert "经营范围" in joined(chat("办进出口权之前公司需要满足什么条件"))
+    assert "business scope" in joined(chat("what are the prerequisites for import export rights"))
+
+
+def test_can_i_courier_it_quotes_the_steps_that_courier(chat) -> None:
+    reply = joined(chat("許可證電子鑰匙解鎖 可以寄快遞嗎"))
+    assert "攜帶或快遞申請表" in reply
+
+
+def test_another_place_in_a_conversation_about_offices_continues_it(chat) -> None:
+    chat("where in chaoyang can we get an e-port card")
+    reply = joined(chat("what about shunyi"))
+    assert "85733354" in reply and "Tianshuiyuan" not in reply
+
+
+def test_a_customs_declaration_on_the_single_window_is_not_ours(chat) -> None:
+    assert REFUSAL in joined(chat("单一窗口的报关单怎么填"))
+    assert "绑定" in joined(chat("自动进口许可证要先在单一窗口绑定电子钥匙吗"))
