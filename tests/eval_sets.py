@@ -1,6 +1,7 @@
 """`make eval`: the replies users read, judged by ../shared/tools/chat_eval.py.
 
-Runs the public sample and development sets (../shared/eval/) against the bot on RASA_PORT
+Runs the public sample and development sets (../shared/eval/) and the project's two held-out
+sets (tests/eval/) against the bot on RASA_PORT
 when one answers there, otherwise against a stack it starts on free loopback ports and stops
 afterwards, and prints chat_eval's per-language x expected-outcome tables and pass rates.
 The same sets run in `make test` as a regression floor (tests/nlu/test_eval_sets.py).
@@ -22,8 +23,11 @@ from knowledge.db import PROJECT_ROOT
 
 SHARED = PROJECT_ROOT.parent / "shared"
 CHAT_EVAL = SHARED / "tools" / "chat_eval.py"
+HELD_OUT = Path(__file__).parent / "eval"  # written from the seeds alone (its README)
 CASE_SETS = {"sample": SHARED / "eval" / "sample_cases.json",
-             "dev": SHARED / "eval" / "dev_cases.json"}
+             "dev": SHARED / "eval" / "dev_cases.json",
+             "heldout_a": HELD_OUT / "heldout_a.json",
+             "heldout_b": HELD_OUT / "heldout_b.json"}
 PASS_LINE = re.compile(r"^pass (\d+)/(\d+)", re.MULTILINE)
 
 
