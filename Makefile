@@ -27,13 +27,14 @@ TRAINING_FILES := $(shell find rasa_project/data rasa_project/components -type f
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help setup kb train run test test-fast test-stack lint bench eval clean browser services review-export
+.PHONY: help setup kb train run test test-fast test-stack lint bench eval eval-seeds clean browser services review-export
 
 help:
 	@echo "make run    set up, build the knowledge base, train if needed, start the assistant"
 	@echo "make test   set up and run every test: lint, then test-fast, then test-stack"
 	@echo "make test-fast   the tests that need no model and no service (setup + kb only)"
 	@echo "make eval   the public sample and dev sets against the bot (started if none runs)"
+	@echo "make eval-seeds  three trainings on differently thinned data, each on the dev set"
 	@echo "make train  retrain the model now;  make lint (ruff);  make bench;  make clean"
 	@echo "make review-export  labelled review-inbox groups as NLU YAML under var/review/"
 
@@ -120,6 +121,10 @@ review-export: $(INSTALLED)
 
 eval: $(KB) $(MODEL)
 	$(PY) -m tests.eval_sets
+
+# Three trainings, each leaving out a different seeded 10 % of the NLU lines, on the dev set.
+eval-seeds: $(KB) $(USERDICT)
+	$(PY) -m tests.seed_trainings
 
 clean:
 	rm -rf var rasa_project/models .pytest_cache
