@@ -2,8 +2,8 @@
 
 actions/decide.py says whether to answer and which facets are asked (materials, where, when,
 ...); the slots, filled by the knowledge-base entity extractor, name the key type and kind of
-business. The passages of the knowledge base closest to the question are quoted first when
-they answer it directly (the user name rule, who signs a letter). When the procedure cannot
+business. The passages of the knowledge base that answer the question directly are quoted
+first (actions/quoting.py: the user name rule, who signs a letter). When the procedure cannot
 be known, the user gets a clarifying question with buttons and the facet is kept, so the
 answer follows the click. Out-of-scope and low-confidence messages come here too, and are
 refused only when they name nothing of ours.
@@ -18,10 +18,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import quoting
 from actions.capture import capture
 from actions.chitchat import fallback_reply, send
 from actions.decide import (
-    EVIDENCE_SCORE,
     REFUSED_INTENTS,
     Understanding,
     facets_asked,
@@ -32,7 +32,6 @@ from actions.decide import (
 from actions.language import reply_language
 from actions.slots import only_changes
 from knowledge.dates import parse_date
-from knowledge.passages import Hit, Passage, names_stage
 from knowledge.query import KnowledgeBase, Resolution, pick, shared_kb
 from knowledge.text import Lang, stored
 from knowledge.workdays import TZ
@@ -42,36 +41,11 @@ from replies.card import Card
 # Facets that need one procedure; the others can be answered for a key type or in general.
 PROCEDURE_FACETS = {"procedure", "materials", "steps", "times", "collect", "channel",
                     "definition"}
-# Passages this close to the question are quoted as its direct answer: a BM25 score of
-# several shared rare terms, or fewer terms that are nearly all the question has (short
-# English questions); and within 80 % of the best one.
-DETAIL_MIN_SCORE = 6.0
-DETAIL_SHORT_SCORE, DETAIL_SHORT_COVERAGE = 3.5, 0.9
-DETAIL_RELATIVE = 0.8
-DETAIL_COVERING = 0.6
-MAX_DETAILS = 3
-# How many of the closest passages are read: enough to reach a longer sentence that names who
-# acts behind a dozen short ones that name the same letter.
-PASSAGES_READ = 40
 # Facets answered whole from one record, whatever the procedure.
 RECORD_FACETS = {"password", "fee", "contact", "hours", "open_now", "validity"}
-# A procedure is taken from the passages on weaker evidence when its sentences alone
-# share the message's words: no other procedure's sentence reaches this share of its score.
-DOMINANT_SCORE, DOMINANT_RATIO = 4.5, 0.6
 # Facets whose answer a procedure's overview (render.overview) already contains in full.
 # Not materials or times: "do I need X" and "if I submit on May 6" add to the overview's.
 OVERVIEW_SHOWS = {"password"}
-# Which passages a facet's own answer already shows in full.
-SHOWN_BY_FACET = {"procedure": {"summary", "material", "time", "password"},
-                  "materials": {"material"}, "steps": {"step"}, "times": {"time"},
-                  "fee": {"fee"}, "collect": {"collect"}, "password": {"password"},
-                  "contact": {"contact"}, "definition": {"summary", "note"}}
-
-
-def _fits(proc: Any, kinds: list[str], channels: list[str]) -> bool:
-    """A procedure agrees with the kinds and routes a message names (if it names any)."""
-    return (not kinds or proc.kind_id in kinds) and (
-        not channels or proc.variant is None or proc.variant in channels)
 
 
 def _key_of_named(kb: KnowledgeBase, ents: dict[str, list[str]]) -> str | None:
@@ -81,22 +55,6 @@ def _key_of_named(kb: KnowledgeBase, ents: dict[str, list[str]]) -> str | None:
     keys = {p.key_type_id for p in kb.procedures.values()
             if groups & set(p.office_groups) or passwords & set(p.password_ids)}
     return keys.pop() if len(keys) == 1 else None
-
-
-def _owned(hits: list[Hit]) -> str | None:
-    """The procedure whose sentences alone share the message's rarer words ("外汇那一步":
-    only the qualification's foreign-exchange step says 外汇), if one does."""
-    if not hits or hits[0].passage.procedure_id is None or hits[0].score < DOMINANT_SCORE:
-        return None
-    owner = hits[0].passage.procedure_id
-    runner_up = next((h.score for h in hits[1:] if h.passage.procedure_id != owner), 0.0)
-    return owner if runner_up <= hits[0].score * DOMINANT_RATIO else None
-
-
-def _strongest(hits: list[Hit], among: int = 3) -> Hit | None:
-    """The first of the best few passages that is evidence, else the best: a short
-    sentence sharing one rare word ("未通过") may outscore the one sharing four."""
-    return next((h for h in hits[:among] if is_evidence(h)), hits[0] if hits else None)
 
 
 class ActionAnswer(Action):
@@ -128,16 +86,16 @@ class ActionAnswer(Action):
             or _key_of_named(kb, {"password": ents.get("password", [])}))
         # A weak kind ("new", "apply") does not narrow the search; "unlocking" does.
         kinds = [k for k in ents.get("kind", []) if k in kb.kinds and not kb.kinds[k].weak]
-        resolution = self._route_by_passages(kb, resolution, u.content, ents)
-        hits = self._passages(kb, u.content, resolution.procedure, key_type, kinds)
+        resolution = quoting.route_by_passages(kb, resolution, u.content, ents)
+        hits = quoting.passages(kb, u.content, resolution.procedure, key_type, kinds)
         if resolution.procedure is None:
-            resolution = self._by_passages(kb, resolution, hits, ents)
+            resolution = quoting.procedure_by_passages(kb, resolution, hits, ents)
             if resolution.procedure is not None:
-                hits = self._passages(kb, u.content, resolution.procedure, key_type, kinds)
+                hits = quoting.passages(kb, u.content, resolution.procedure, key_type, kinds)
         procedure_id = resolution.procedure.id if resolution.procedure else None
-        whole = self._passages(kb, u.text, resolution.procedure, key_type, kinds)
-        if not should_answer(kb, u, context, _strongest(hits), _strongest(whole),
-                             _owned(hits) is not None):
+        whole = quoting.passages(kb, u.text, resolution.procedure, key_type, kinds)
+        if not should_answer(kb, u, context, quoting.strongest(hits), quoting.strongest(whole),
+                             quoting.owned(hits) is not None):
             send(dispatcher, fallback_reply(kb, lang), lang)
             capture(tracker, "out_of_scope" if u.intent == "out_of_scope" else "fallback", lang)
             return events
@@ -159,7 +117,7 @@ class ActionAnswer(Action):
             proc = resolution.procedure
             events += [SlotSet("procedure", procedure_id), SlotSet("key_type", proc.key_type_id),
                        SlotSet("kind", proc.kind_id), SlotSet("pending_facet", None)]
-        details = self._details(self._answering(kb, u, hits), facets)
+        details = quoting.details(quoting.answering(kb, u, hits), facets)
         if details and not asked and u.intent in REFUSED_INTENTS:
             # Kept only for what our sentences say ("激活邮件收不到"): those sentences are the
             # answer, not an overview of a procedure that nobody asked for.
@@ -173,15 +131,13 @@ class ActionAnswer(Action):
             reply = self._clarify(kb, resolution, tracker, lang)
             # No facet is answered before the question back, so no passage is shown by one;
             # one passage per procedure, as each procedure may say it differently.
-            details = self._details(self._answering(kb, u, hits), [], across=True)
+            details = quoting.details(quoting.answering(kb, u, hits), [], across=True)
             # Before a question back, with no key named, the passages come from every
             # procedure: quote only what clearly answers ("open" → "account opening permit").
             if not key_type:
-                # A "who" question's quotes already name someone: a strong match suffices.
-                details = [h for h in details if is_evidence(h) or (
-                    "who" in u.facets and h.score >= EVIDENCE_SCORE)]
+                details = quoting.clear_only(details, u)
             if u.materials and not details:  # what each procedure says of the document
-                details = self._material_passages(kb, u.materials, key_type)
+                details = quoting.material_passages(kb, u.materials, key_type)
             if details:
                 reply = render.Reply.of(render.merge(kb, [
                     render.details(kb, [h.passage for h in details], lang),
@@ -223,86 +179,6 @@ class ActionAnswer(Action):
                 return data
         return latest
 
-    @staticmethod
-    def _passages(kb: KnowledgeBase, text: str, procedure: Any, key_type: str | None,
-                  kinds: list[str] = ()) -> list[Hit]:
-        """The knowledge base's sentences closest to the question, within what it is about:
-        the procedure, else the key's and the named kinds' procedures ("does unlocking
-        change the validity" is not answered from the information change)."""
-        if not text.strip():
-            return []
-        scope: set[str | None] | None = None
-        if procedure is not None:
-            scope = {procedure.id, None}
-        elif key_type or kinds:
-            scope = {p.id for p in kb.procedures.values()
-                     if key_type in (None, p.key_type_id) and _fits(p, kinds, [])} | {None}
-        return kb.passage_index.search(text, scope, limit=PASSAGES_READ)
-
-    @staticmethod
-    def _by_passages(kb: KnowledgeBase, resolution: Resolution, hits: list[Hit],
-                     ents: dict[str, list[str]]) -> Resolution:
-        """The procedure whose own sentences answer the question, when the words alone do.
-
-        "Which documents are scanned and uploaded?" names no kind of business, but only the
-        online first application has an upload step. Taken only when the best passage is
-        clear evidence, belongs to one procedure, no close runner-up belongs to another, and
-        it fits any key or kind the message named.
-        """
-        strong_kinds = [k for k in ents.get("kind", []) if k in kb.kinds and not kb.kinds[k].weak]
-        if resolution.ask == "key_type" and (strong_kinds or not ents.get("kind")):
-            return resolution  # nothing, or a kind both keys have: which key is a real question
-        kinds, channels = ents.get("kind", []), ents.get("channel", [])
-        hits = [h for h in hits if h.passage.procedure_id is None or _fits(
-            kb.procedure(h.passage.procedure_id), kinds, channels)]
-        if not hits or hits[0].passage.procedure_id is None:
-            return resolution
-        best = hits[0]
-        owner = best.passage.procedure_id
-        runner_up = next((h.score for h in hits[1:] if h.passage.procedure_id != owner), 0.0)
-        if runner_up >= best.score * DETAIL_RELATIVE:
-            return resolution
-        # Clear evidence, or a rarer word only this procedure's sentences contain ("外汇").
-        if not (is_evidence(best) or _owned(hits) is not None):
-            return resolution
-        proc = kb.procedure(best.passage.procedure_id)
-        if strong_kinds and proc.kind_id not in strong_kinds:
-            return resolution
-        if ents.get("key_type") and proc.key_type_id not in ents["key_type"]:
-            return resolution
-        return Resolution(proc)
-
-    @staticmethod
-    def _route_by_passages(kb: KnowledgeBase, resolution: Resolution, content: str,
-                           ents: dict[str, list[str]]) -> Resolution:
-        """Another route of the same key and kind, when its own sentence is what the message
-        says ("非机电产品自动进口许可证申领系统的用户收到电子钥匙后": the offline route's
-        step), and nothing but the default route chose the first one."""
-        proc = resolution.procedure
-        if proc is None or ents.get("procedure") or ents.get("channel"):
-            return resolution
-        best = next(iter(kb.passage_index.search(content, None, limit=1)), None) \
-            if content.strip() else None
-        owner = best.passage.procedure_id if best else None
-        if owner is None or owner == proc.id or not is_evidence(best):
-            return resolution
-        other = kb.procedure(owner)
-        if (other.key_type_id, other.kind_id) != (proc.key_type_id, proc.kind_id):
-            return resolution
-        return Resolution(other, alternatives=(proc,))
-
-    @staticmethod
-    def _material_passages(kb: KnowledgeBase, material_ids: list[str], key_type: str | None
-                           ) -> list[Hit]:
-        """The material lines naming these documents, one per distinct wording."""
-        wanted = {f"{p.id}/material/{pm.position}" for p in kb.procedures.values()
-                  if key_type in (None, p.key_type_id)
-                  for pm in p.materials if pm.material_id in material_ids}
-        seen: dict[str, Hit] = {}
-        for passage in kb.passage_index.passages:
-            if passage.id in wanted:
-                seen.setdefault(passage.zh, Hit(passage, 0.0, 0.0))
-        return list(seen.values())[:3]
 
     @staticmethod
     def _topic(kb: KnowledgeBase, u: Understanding, facets: list[str], resolved: bool
@@ -329,59 +205,6 @@ class ActionAnswer(Action):
         return topic if not named or (closest and closest[0].passage.id == f"topic/{topic}") \
             else None
 
-    @staticmethod
-    def _answering(kb: KnowledgeBase, u: Understanding, hits: list[Hit]) -> list[Hit]:
-        """The passages that can answer the kind of question asked: "who signs it" is
-        answered by a sentence naming someone ("由受托人签字"), not by the shorter one
-        that only says the letter is signed. A stage's meaning ("已提交：...") answers only
-        a message that names the stage."""
-        hits = [h for h in hits if h.passage.kind != "stage" or names_stage(u.text, h.passage)]
-        if "who" not in u.facets:
-            return hits
-        named = [h for h in hits if kb.names_actor(h.passage.zh) or kb.names_actor(h.passage.en)]
-        return named or hits
-
-    @staticmethod
-    def _details(hits: list[Hit], facets: list[str], across: bool = False) -> list[Hit]:
-        """Passages that answer the question directly and the facet answers do not show.
-
-        Besides those close to the best, a passage with all of the best one's terms counts
-        even when it is longer (BM25 shortens the score of long sentences): "用户名" is ruled
-        in a long step of the first application as well as in the reissue's short one.
-        ``across`` procedures, each procedure's best passage only.
-        """
-        if not hits:
-            return []
-        best = hits[0]
-        if best.score < DETAIL_MIN_SCORE and not (
-                best.score >= DETAIL_SHORT_SCORE and best.coverage >= DETAIL_SHORT_COVERAGE):
-            return []
-        shown = set().union(*(SHOWN_BY_FACET.get(f, set()) for f in facets))
-        out: list[Hit] = []
-        said: set[str] = set()  # the same sentence in four procedures is said once
-        seen: set[tuple[str, str]] = set()
-        for h in hits:
-            close = h.score >= best.score * DETAIL_RELATIVE
-            as_full = (best.terms >= 2 and h.coverage >= best.coverage
-                       and h.terms >= best.terms and h.score >= best.score * DETAIL_COVERING)
-            owner, kind = h.passage.procedure_id, h.passage.kind
-            # Across procedures, one passage of a kind per procedure, and its summary only
-            # alone: the summary restates what its steps say.
-            again = across and owner is not None and (
-                (owner, kind) in seen or (kind == "summary" and any(o == owner for o, _ in seen)))
-            if not (close or as_full) or kind in shown or again or h.passage.zh in said:
-                continue
-            if owner is not None:
-                seen.add((owner, "summary" if kind == "summary" else kind))
-            said.add(h.passage.zh)
-            out.append(h)
-        # Where the sources disagree the answer must say so: a conflict that qualifies is
-        # never the one left out.
-        shown, rest = out[:MAX_DETAILS], out[MAX_DETAILS:]
-        conflict = next((h for h in rest if h.passage.kind == "conflict"), None)
-        if conflict and not any(h.passage.kind == "conflict" for h in shown):
-            shown[-1] = conflict
-        return shown
 
     @staticmethod
     def _resolve(kb: KnowledgeBase, tracker: Tracker, ents: dict[str, list[str]]) -> Resolution:
@@ -475,7 +298,7 @@ class ActionAnswer(Action):
             phones = [o for o in office_list if o.phone]
             lines = [kb.contact_line(c, lg) for c in ids]
             blocks = [render.contacts(kb, lines, lang)] if lines else []
-            used = [] if "steps" in asked else self._steps_using(kb, procedure_id, ids)
+            used = [] if "steps" in asked else quoting.steps_using(kb, procedure_id, ids)
             if used:  # "在哪个系统填表，怎么登录": the system, and the step that uses it
                 blocks.append(render.details(kb, used, lang))
             if phones:
@@ -495,16 +318,6 @@ class ActionAnswer(Action):
             where = render.merge(kb, [render.materials(kb, procedure_id, lang), where], lang)
         return where
 
-    @staticmethod
-    def _steps_using(kb: KnowledgeBase, procedure_id: str | None, contact_ids: list[str]
-                     ) -> list[Passage]:
-        """A procedure's steps that name one of these websites or systems by address."""
-        if procedure_id is None:
-            return []
-        addresses = [kb.contacts[c].value for c in contact_ids if "." in kb.contacts[c].value]
-        return [p for p in kb.passage_index.passages
-                if p.procedure_id == procedure_id and p.kind == "step"
-                and any(a in p.zh for a in addresses)][:MAX_DETAILS]
 
     @staticmethod
     def _scope_procedures(kb: KnowledgeBase, procedure_id: str | None,
