@@ -77,7 +77,7 @@ def passages(kb: KnowledgeBase, text: str, procedure: Any, key_type: str | None,
 
 
 def procedure_by_passages(kb: KnowledgeBase, resolution: Resolution, hits: list[Hit],
-                 ents: dict[str, list[str]]) -> Resolution:
+                          ents: dict[str, list[str]]) -> Resolution:
     """The procedure whose own sentences answer the question, when the words alone do.
 
     "Which documents are scanned and uploaded?" names no kind of business, but only the
@@ -110,7 +110,7 @@ def procedure_by_passages(kb: KnowledgeBase, resolution: Resolution, hits: list[
 
 
 def route_by_passages(kb: KnowledgeBase, resolution: Resolution, content: str,
-                       ents: dict[str, list[str]]) -> Resolution:
+                      ents: dict[str, list[str]]) -> Resolution:
     """Another route of the same key and kind, when its own sentence is what the message
     says ("非机电产品自动进口许可证申领系统的用户收到电子钥匙后": the offline route's
     step), and nothing but the default route chose the first one."""
@@ -129,7 +129,7 @@ def route_by_passages(kb: KnowledgeBase, resolution: Resolution, content: str,
 
 
 def material_passages(kb: KnowledgeBase, material_ids: list[str], key_type: str | None
-                       ) -> list[Hit]:
+                      ) -> list[Hit]:
     """The material lines naming these documents, one per distinct wording."""
     wanted = {f"{p.id}/material/{pm.position}" for p in kb.procedures.values()
               if key_type in (None, p.key_type_id)
